@@ -1,0 +1,37 @@
+"""A small LRU cache of loaded models and their directions, owned by the worker thread."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+
+import torch
+
+from studio.models.catalog import resolve_model
+from studio.models.checkpoint import LoadedModel, load_checkpoint
+
+
+class ModelCache:
+    """Keeps the ``capacity`` most recently used models on the device."""
+
+    def __init__(self, device: torch.device, capacity: int = 3) -> None:
+        self.device = device
+        self.capacity = capacity
+        self._models: OrderedDict[tuple[str, str], LoadedModel] = OrderedDict()
+
+    def get(self, name: str, device: torch.device | None = None) -> LoadedModel:
+        """The loaded model for a registry name or path, loading it if needed."""
+        dev = device or self.device
+        path = resolve_model(name)
+        key = (str(Path(path).resolve()), str(dev))
+        if key in self._models:
+            self._models.move_to_end(key)
+            return self._models[key]
+        model = load_checkpoint(path, dev)
+        self._models[key] = model
+        while len(self._models) > self.capacity:
+            self._models.popitem(last=False)
+        return model
+
+    def clear(self) -> None:
+        self._models.clear()

@@ -1,0 +1,164 @@
+"""What each request does: glue between the model cache and the pipelines."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from studio.engine.cache import ModelCache
+from studio.engine.requests import (
+    ComputeDirections,
+    GenerateGrid,
+    LoadModel,
+    RenderLatent,
+)
+from studio.models.catalog import user_data_root
+from studio.models.checkpoint import LoadedModel, file_sha256
+from studio.models.device import describe_device
+from studio.pipelines.cancel import CancelToken
+from studio.pipelines.directions import Directions, gan_directions, vae_directions
+from studio.pipelines.render import render_image
+from studio.pipelines.sample import GenerateRequest, generate_images
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the window needs to know about a loaded model."""
+
+    name: str
+    path: str
+    kind: str
+    arch: str
+    resolution: int
+    latent_size: int
+    num_layers: int  # synthesis layers a GAN edit can be limited to (0 for VAEs)
+    device: str
+    data: str
+    sha256: str
+
+
+@dataclass(frozen=True, eq=False)
+class RenderResult:
+    """A rendered frame and how long the model took."""
+
+    image: np.ndarray
+    model_ms: float
+    request: RenderLatent
+
+
+@dataclass(frozen=True, eq=False)
+class DirectionsInfo:
+    model: str
+    k: int
+    stds: np.ndarray
+
+
+class DirectionStore:
+    """Principal directions per model file: in memory, and on disk by file hash."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder
+        self._mem: dict[str, Directions] = {}
+
+    def _disk_folder(self) -> Path:
+        return self.folder or user_data_root() / "directions"
+
+    def get(
+        self,
+        model: LoadedModel,
+        k: int = 12,
+        progress: Callable[[float], None] | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Directions:
+        key = f"{model.path.resolve()}:{k}"
+        if key in self._mem:
+            return self._mem[key]
+        if model.kind != "gan":
+            dirs = vae_directions(model, k)
+        else:
+            cached = self._disk_folder() / f"{file_sha256(model.path)}-k{k}.npz"
+            dirs = None
+            if cached.is_file():
+                try:
+                    dirs = Directions.from_file(cached)
+                except (OSError, ValueError, KeyError):
+                    dirs = None  # a damaged cache is recomputed, never trusted
+            if dirs is None:
+                dirs = gan_directions(model, k, progress=progress, cancel=cancel)
+                try:
+                    cached.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = cached.with_suffix(".tmp")
+                    tmp.write_bytes(dirs.to_bytes())
+                    tmp.replace(cached)
+                except OSError:
+                    pass  # read-only data folder: recompute next time, work on now
+        self._mem[key] = dirs
+        return dirs
+
+
+@dataclass
+class JobContext:
+    """What a running job may use: never the window's state."""
+
+    cache: ModelCache
+    directions: DirectionStore
+    device: torch.device
+    cancel: CancelToken
+    progress: Callable[[float], None]
+    notes: list[str] = field(default_factory=list)
+
+
+def load_model(req: LoadModel, ctx: JobContext) -> ModelInfo:
+    model = ctx.cache.get(req.model, ctx.device)
+    module: Any = model.module
+    num_layers = int(getattr(module, "num_ws", 0)) if model.kind == "gan" else 0
+    return ModelInfo(
+        name=model.name,
+        path=str(model.path),
+        kind=model.kind,
+        arch=model.arch,
+        resolution=int(module.resolution),
+        latent_size=int(module.latent_size),
+        num_layers=num_layers,
+        device=describe_device(ctx.device),
+        data=str(model.meta.get("data", {}).get("name", "")),
+        sha256=file_sha256(model.path),
+    )
+
+
+def render(req: RenderLatent, ctx: JobContext) -> RenderResult:
+    model = ctx.cache.get(req.model, ctx.device)
+    dirs = ctx.directions.get(model, max(12, len(req.edits))) if any(req.edits) else None
+    ctx.cancel.check()
+    t0 = time.perf_counter()
+    image = render_image(
+        model, req.seed, req.truncation, req.edits, dirs, req.layers, req.latent
+    )
+    return RenderResult(image, (time.perf_counter() - t0) * 1000, req)
+
+
+def compute_directions(req: ComputeDirections, ctx: JobContext) -> DirectionsInfo:
+    model = ctx.cache.get(req.model, ctx.device)
+    dirs = ctx.directions.get(model, req.k, ctx.progress, ctx.cancel)
+    return DirectionsInfo(model.name, dirs.k, dirs.stds)
+
+
+def generate_grid(req: GenerateGrid, ctx: JobContext) -> np.ndarray:
+    model = ctx.cache.get(req.model, ctx.device)
+    return generate_images(
+        model, GenerateRequest(req.count, req.seed, req.truncation), ctx.progress, ctx.cancel
+    )
+
+
+HANDLERS: dict[type, Callable[[Any, JobContext], Any]] = {
+    LoadModel: load_model,
+    RenderLatent: render,
+    ComputeDirections: compute_directions,
+    GenerateGrid: generate_grid,
+}

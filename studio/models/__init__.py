@@ -1,0 +1,1 @@
+"""Generative models: configs, modules, registry and checkpoint files (no Qt)."""

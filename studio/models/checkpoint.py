@@ -1,0 +1,245 @@
+"""Checkpoint files: one ``.safetensors`` per model with JSON metadata in its header.
+
+Loading never unpickles. Legacy ``.pt/.pth/.pkl/.ckpt`` files are only read through
+``torch.load(weights_only=True)``, which refuses code; anything that does not fit the
+registry's architecture exactly is refused with a message naming the problem.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import struct
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from studio.models.registry import build, config_from_dict, get_arch
+
+FORMAT_VERSION = 1
+META_KEY = "latent_studio"
+MAX_CHECKPOINT_BYTES = 2 * 1024**3
+MAX_HEADER_BYTES = 64 * 1024 * 1024
+PICKLE_SUFFIXES = {".pt", ".pth", ".pkl", ".ckpt"}
+
+
+class CheckpointError(ValueError):
+    """A checkpoint could not be used; the message is for people."""
+
+
+@dataclass
+class LoadedModel:
+    """A model ready to run, with what its file says about it."""
+
+    module: nn.Module
+    arch: str
+    kind: str
+    meta: dict[str, Any]
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return str(self.meta.get("name") or self.path.stem)
+
+
+def metadata_for(module: nn.Module, **extra: Any) -> dict[str, Any]:
+    """The metadata every checkpoint carries, from the module plus ``extra`` fields."""
+    cfg = module.cfg  # type: ignore[attr-defined]
+    arch = module.arch  # type: ignore[attr-defined]
+    meta: dict[str, Any] = {
+        "format_version": FORMAT_VERSION,
+        "arch": arch,
+        "kind": get_arch(arch).kind,
+        "config": dataclasses.asdict(cfg),
+        "resolution": module.resolution,  # type: ignore[attr-defined]
+        "latent_size": module.latent_size,  # type: ignore[attr-defined]
+        "parameters": sum(p.numel() for p in module.parameters()),
+    }
+    meta.update(extra)
+    return meta
+
+
+def atomic_write(path: Path, write: Any) -> None:
+    """Call ``write(tmp_path)`` then move the result over ``path`` in one step."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_checkpoint(
+    module: nn.Module, path: str | os.PathLike[str], meta: dict[str, Any], half: bool = False
+) -> Path:
+    """Write weights and metadata to ``path`` atomically; ``half`` stores fp16 floats."""
+    path = Path(path)
+    tensors: dict[str, torch.Tensor] = {}
+    for key, value in module.state_dict().items():
+        t = value.detach().to("cpu")
+        if half and t.is_floating_point():
+            t = t.half()
+        tensors[key] = t.contiguous().clone()
+    header = {META_KEY: json.dumps({**meta, "dtype": "float16" if half else "float32"})}
+    atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=header))
+    return path
+
+
+def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read and check a safetensors header without loading tensors; returns our metadata."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            raw = fh.read(8)
+            if len(raw) < 8:
+                raise CheckpointError(f"{path.name} is too short to be a safetensors file.")
+            (header_len,) = struct.unpack("<Q", raw)
+            if header_len > min(MAX_HEADER_BYTES, size - 8):
+                raise CheckpointError(
+                    f"{path.name} is not a valid safetensors file (header length is wrong)."
+                )
+            header_bytes = fh.read(header_len)
+    except OSError as exc:
+        raise CheckpointError(f"Cannot read {path.name}: {exc.strerror or exc}.") from exc
+    try:
+        header = json.loads(header_bytes)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CheckpointError(f"{path.name} has an unreadable safetensors header.") from exc
+    if not isinstance(header, dict):
+        raise CheckpointError(f"{path.name} has an unreadable safetensors header.")
+    md = header.get("__metadata__") or {}
+    if META_KEY not in md:
+        raise CheckpointError(
+            f"{path.name} is a safetensors file but not a Latent Studio model (no metadata)."
+        )
+    try:
+        meta = json.loads(md[META_KEY])
+    except json.JSONDecodeError as exc:
+        raise CheckpointError(f"{path.name} has corrupt Latent Studio metadata.") from exc
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"{path.name} has corrupt Latent Studio metadata.")
+    end = 0
+    for key, info in header.items():
+        if key == "__metadata__":
+            continue
+        offsets = info.get("data_offsets", [0, 0]) if isinstance(info, dict) else [0, 0]
+        end = max(end, int(offsets[1]))
+    if 8 + header_len + end > size:
+        raise CheckpointError(f"{path.name} is truncated: its tensors run past the end of the file.")
+    return meta
+
+
+def _check_meta(meta: dict[str, Any], name: str) -> tuple[Any, Any]:
+    version = meta.get("format_version")
+    if version != FORMAT_VERSION:
+        raise CheckpointError(
+            f"{name} uses checkpoint format {version!r}; this version reads {FORMAT_VERSION}."
+        )
+    try:
+        arch = get_arch(str(meta.get("arch")))
+    except KeyError as exc:
+        raise CheckpointError(f"{name}: {exc.args[0]}") from None
+    fields = meta.get("config")
+    if not isinstance(fields, dict):
+        raise CheckpointError(f"{name} has no model config in its metadata.")
+    try:
+        cfg = config_from_dict(arch, fields)
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"{name} has a config that does not fit {arch.name}: {exc}") from None
+    return arch, cfg
+
+
+def _load_pickle_format(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise CheckpointError(
+            f"{path.name} was refused: it is a pickle file that contains code or objects other "
+            "than plain tensors, and loading it could run that code. Only safetensors files and "
+            "weights-only PyTorch files are accepted."
+        ) from exc
+    if not (isinstance(obj, dict) and isinstance(obj.get(META_KEY), str)):
+        raise CheckpointError(
+            f"{path.name} holds plain tensors but no Latent Studio metadata, so its architecture "
+            "is unknown. Export models with `latent-studio export`."
+        )
+    state = obj.get("state_dict")
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path.name} has no state_dict.")
+    return json.loads(obj[META_KEY]), state
+
+
+def check_state(module: nn.Module, state: dict[str, torch.Tensor], name: str) -> None:
+    """Refuse a state dict whose keys or shapes differ from ``module``'s, naming them."""
+    expected = module.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    if missing or unexpected:
+        parts = []
+        if missing:
+            parts.append(f"missing {len(missing)} tensors (e.g. {missing[0]})")
+        if unexpected:
+            parts.append(f"{len(unexpected)} unexpected tensors (e.g. {unexpected[0]})")
+        raise CheckpointError(f"{name} does not match its architecture: {'; '.join(parts)}.")
+    for key, ref in expected.items():
+        got = state[key]
+        if tuple(got.shape) != tuple(ref.shape):
+            raise CheckpointError(
+                f"{name}: tensor {key} has shape {tuple(got.shape)}, expected {tuple(ref.shape)}."
+            )
+        if got.is_floating_point() != ref.is_floating_point():
+            raise CheckpointError(f"{name}: tensor {key} has the wrong type ({got.dtype}).")
+
+
+def load_checkpoint(
+    path: str | os.PathLike[str], device: str | torch.device = "cpu"
+) -> LoadedModel:
+    """Load a model file into an eval-mode, frozen module on ``device``."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"No model file at {path}.")
+    if path.stat().st_size > MAX_CHECKPOINT_BYTES:
+        raise CheckpointError(f"{path.name} is larger than {MAX_CHECKPOINT_BYTES >> 30} GB.")
+    if path.suffix.lower() in PICKLE_SUFFIXES:
+        meta, state = _load_pickle_format(path)
+    elif path.suffix.lower() == ".safetensors":
+        meta = read_header(path)
+        try:
+            state = load_file(str(path), device="cpu")
+        except (SafetensorError, OSError, ValueError) as exc:
+            raise CheckpointError(f"{path.name} is not a valid safetensors file: {exc}") from None
+    else:
+        raise CheckpointError(
+            f"{path.name}: unknown model file type {path.suffix!r}; use .safetensors."
+        )
+    arch, cfg = _check_meta(meta, path.name)
+    module = build(arch.name, cfg)
+    check_state(module, state, path.name)
+    # Stored fp16 to keep files small; compute in fp32.
+    state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+    module.load_state_dict(state, strict=True)
+    module.eval().requires_grad_(False).to(device)
+    return LoadedModel(module=module, arch=arch.name, kind=arch.kind, meta=meta, path=path)
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,237 @@
+"""A small style-based GAN: mapping network z → w, synthesis modulated by w per layer.
+
+The layout follows StyleGAN2 (skip to-RGB outputs, weight demodulation, a tracked mean
+w for truncation, one w per synthesis layer so styles can be mixed and edits limited to
+a range of layers) at a size that trains on a laptop CPU.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from studio.models.base import model_device, seeded_normal
+from studio.models.layers import ACT_GAIN, EqConv2d, EqLinear, ModulatedConv2d
+
+
+@dataclass(frozen=True)
+class GANConfig:
+    """Shape of the generator and discriminator; everything is derived from these fields."""
+
+    resolution: int = 64
+    z_dim: int = 128
+    w_dim: int = 256
+    mapping_layers: int = 4
+    channel_base: int = 2048
+    channel_max: int = 256
+    mapping_lr_mult: float = 0.01
+    w_avg_beta: float = 0.995
+
+    def __post_init__(self) -> None:
+        log2 = math.log2(self.resolution)
+        if not (32 <= self.resolution <= 256) or log2 != int(log2):
+            raise ValueError(
+                f"GAN resolution must be a power of two from 32 to 256, not {self.resolution}."
+            )
+        for name in ("z_dim", "w_dim", "mapping_layers", "channel_base", "channel_max"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"GAN {name} must be positive.")
+
+    def channels(self, res: int) -> int:
+        """Feature channels at a given resolution (fewer as the images grow)."""
+        return max(1, min(self.channel_max, self.channel_base // res))
+
+    @property
+    def resolutions(self) -> list[int]:
+        return [2**i for i in range(2, int(math.log2(self.resolution)) + 1)]
+
+    @property
+    def num_ws(self) -> int:
+        """How many w vectors the synthesis network takes: one per conv, plus the last to-RGB."""
+        return 1 + 2 * (len(self.resolutions) - 1) + 1
+
+
+class MappingNetwork(nn.Module):
+    """z → w through a small MLP, with the running mean of w kept for truncation."""
+
+    def __init__(self, cfg: GANConfig) -> None:
+        super().__init__()
+        dims = [cfg.z_dim] + [cfg.w_dim] * cfg.mapping_layers
+        self.layers = nn.ModuleList(
+            EqLinear(a, b, lr_mult=cfg.mapping_lr_mult, activate=True)
+            for a, b in zip(dims[:-1], dims[1:], strict=True)
+        )
+        self.register_buffer("w_avg", torch.zeros(cfg.w_dim))
+        self.w_avg_beta = cfg.w_avg_beta
+
+    def forward(self, z: torch.Tensor, update_w_avg: bool = False) -> torch.Tensor:
+        # Normalise z to the unit sphere × sqrt(dim), as StyleGAN does (pixel norm).
+        x = z * torch.rsqrt(z.square().mean(dim=1, keepdim=True) + 1e-8)
+        for layer in self.layers:
+            x = layer(x)
+        if update_w_avg:
+            with torch.no_grad():
+                self.w_avg.copy_(x.detach().mean(0).lerp(self.w_avg, self.w_avg_beta))
+        return x
+
+
+class SynthesisBlock(nn.Module):
+    """One resolution step: (upsample +) two modulated convs, and a to-RGB output."""
+
+    def __init__(self, in_ch: int, out_ch: int, w_dim: int, first: bool) -> None:
+        super().__init__()
+        self.first = first
+        if first:
+            self.const = nn.Parameter(torch.randn(out_ch, 4, 4))
+            self.conv1 = ModulatedConv2d(out_ch, out_ch, w_dim)
+            self.convs = 1
+        else:
+            self.conv0 = ModulatedConv2d(in_ch, out_ch, w_dim)
+            self.conv1 = ModulatedConv2d(out_ch, out_ch, w_dim)
+            self.convs = 2
+        self.torgb = ModulatedConv2d(out_ch, 3, w_dim, kernel=1, demodulate=False)
+
+    def forward(
+        self, x: torch.Tensor | None, rgb: torch.Tensor | None, ws: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.first:
+            x = self.const.unsqueeze(0).expand(ws.shape[0], -1, -1, -1)
+            x = F.leaky_relu(self.conv1(x, ws[:, 0]), 0.2) * ACT_GAIN
+        else:
+            assert x is not None
+            x = F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False)
+            x = F.leaky_relu(self.conv0(x, ws[:, 0]), 0.2) * ACT_GAIN
+            x = F.leaky_relu(self.conv1(x, ws[:, 1]), 0.2) * ACT_GAIN
+        y = self.torgb(x, ws[:, self.convs])
+        if rgb is not None:
+            y = y + F.interpolate(rgb, scale_factor=2.0, mode="bilinear", align_corners=False)
+        return x, y
+
+
+class SynthesisNetwork(nn.Module):
+    """ws (N, num_ws, w_dim) → images (N, 3, R, R)."""
+
+    def __init__(self, cfg: GANConfig) -> None:
+        super().__init__()
+        blocks = []
+        prev = 0
+        for i, res in enumerate(cfg.resolutions):
+            ch = cfg.channels(res)
+            blocks.append(SynthesisBlock(prev, ch, cfg.w_dim, first=i == 0))
+            prev = ch
+        self.blocks = nn.ModuleList(blocks)
+
+    def forward(self, ws: torch.Tensor) -> torch.Tensor:
+        x: torch.Tensor | None = None
+        rgb: torch.Tensor | None = None
+        idx = 0
+        for block in self.blocks:
+            # A block's to-RGB shares its w with the next block's first conv.
+            x, rgb = block(x, rgb, ws[:, idx : idx + block.convs + 1])
+            idx += block.convs
+        assert rgb is not None
+        return rgb
+
+
+class StyleGenerator(nn.Module):
+    """The generator users sample from: mapping + synthesis, with truncation."""
+
+    arch = "stylegan"
+
+    def __init__(self, cfg: GANConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.mapping = MappingNetwork(cfg)
+        self.synthesis = SynthesisNetwork(cfg)
+        self.latent_size = cfg.z_dim
+        self.resolution = cfg.resolution
+        self.num_ws = cfg.num_ws
+
+    def sample_latents(self, n: int, seed: int) -> torch.Tensor:
+        """z for ``seed`` (CPU-drawn, so the same on every device)."""
+        return seeded_normal(n, self.cfg.z_dim, seed)
+
+    def map(self, z: torch.Tensor, truncation: float = 1.0) -> torch.Tensor:
+        """z → w, pulled toward the mean w by ``truncation`` (1 = none, 0 = the mean)."""
+        w = self.mapping(z.to(model_device(self)))
+        if truncation != 1.0:
+            w = self.mapping.w_avg.lerp(w, truncation)
+        return w
+
+    def synthesize(self, ws: torch.Tensor) -> torch.Tensor:
+        """Images from per-layer ws (N, num_ws, w_dim) or one w per image (N, w_dim)."""
+        if ws.dim() == 2:
+            ws = ws.unsqueeze(1).expand(-1, self.num_ws, -1)
+        return self.synthesis(ws)
+
+    def decode(self, latents: torch.Tensor, truncation: float = 1.0) -> torch.Tensor:
+        """z (N, z_dim) → images in [-1, 1]."""
+        return self.synthesize(self.map(latents, truncation))
+
+    def sample(self, n: int, seed: int, truncation: float = 1.0) -> torch.Tensor:
+        return self.decode(self.sample_latents(n, seed), truncation)
+
+    def forward(
+        self, z: torch.Tensor, mix_z: torch.Tensor | None = None, mix_cutoff: int = 0
+    ) -> torch.Tensor:
+        """Training forward: z → images, with optional style mixing from ``mix_z``."""
+        w = self.mapping(z, update_w_avg=self.training)
+        ws = w.unsqueeze(1).expand(-1, self.num_ws, -1)
+        if mix_z is not None and 0 < mix_cutoff < self.num_ws:
+            w2 = self.mapping(mix_z).unsqueeze(1)
+            ws = torch.cat([ws[:, :mix_cutoff], w2.expand(-1, self.num_ws - mix_cutoff, -1)], 1)
+        return self.synthesis(ws)
+
+
+class DiscriminatorBlock(nn.Module):
+    """Two convs and a downsample, with a residual shortcut."""
+
+    def __init__(self, in_ch: int, out_ch: int) -> None:
+        super().__init__()
+        self.conv0 = EqConv2d(in_ch, in_ch)
+        self.conv1 = EqConv2d(in_ch, out_ch)
+        self.skip = EqConv2d(in_ch, out_ch, kernel=1, activate=False, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = F.avg_pool2d(self.skip(x), 2)
+        x = self.conv0(x)
+        x = F.avg_pool2d(self.conv1(x), 2)
+        return (x + y) * (1 / math.sqrt(2))
+
+
+class Discriminator(nn.Module):
+    """Residual discriminator with a minibatch-standard-deviation feature."""
+
+    def __init__(self, cfg: GANConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        res_list = list(reversed(cfg.resolutions))  # R … 4
+        self.fromrgb = EqConv2d(3, cfg.channels(cfg.resolution), kernel=1)
+        self.blocks = nn.ModuleList(
+            DiscriminatorBlock(cfg.channels(r), cfg.channels(r // 2)) for r in res_list[:-1]
+        )
+        ch4 = cfg.channels(4)
+        self.conv = EqConv2d(ch4 + 1, ch4)
+        self.fc = EqLinear(ch4 * 16, ch4, activate=True)
+        self.out = EqLinear(ch4, 1)
+
+    def features(self, img: torch.Tensor) -> torch.Tensor:
+        x = self.fromrgb(img)
+        for block in self.blocks:
+            x = block(x)
+        n = x.shape[0]
+        group = min(4, n)
+        while n % group:
+            group -= 1
+        std = x.view(group, -1, *x.shape[1:]).std(dim=0, unbiased=False)
+        std = (std + 1e-8).mean(dim=(1, 2, 3)).repeat(group)[:, None, None, None]
+        x = torch.cat([x, std.expand(-1, 1, 4, 4)], dim=1)
+        x = self.conv(x)
+        return self.fc(x.flatten(1))
+
+    def forward(self, img: torch.Tensor) -> torch.Tensor:
+        return self.out(self.features(img)).squeeze(1)

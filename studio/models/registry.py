@@ -1,0 +1,54 @@
+"""Architecture names → (config class, module class)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from torch import nn
+
+from studio.models.gan import GANConfig, StyleGenerator
+from studio.models.vae import ConvVAE, VAEConfig
+
+
+@dataclass(frozen=True)
+class Arch:
+    """A registered architecture: how to build it and what kind of model it is."""
+
+    name: str
+    config: type
+    module: type[nn.Module]
+    kind: str  # "gan" or "vae"
+
+
+ARCHS: dict[str, Arch] = {
+    "stylegan": Arch("stylegan", GANConfig, StyleGenerator, "gan"),
+    "vae": Arch("vae", VAEConfig, ConvVAE, "vae"),
+}
+
+
+def get_arch(name: str) -> Arch:
+    """The registered architecture called ``name``; a ``KeyError`` names the known ones."""
+    try:
+        return ARCHS[name]
+    except KeyError:
+        known = ", ".join(sorted(ARCHS))
+        raise KeyError(f"Unknown architecture {name!r}; known: {known}.") from None
+
+
+def config_from_dict(arch: Arch, fields: dict[str, Any]) -> Any:
+    """Build ``arch``'s config from a plain dict, refusing unknown or missing fields."""
+    names = {f.name for f in dataclasses.fields(arch.config)}
+    unknown = set(fields) - names
+    if unknown:
+        raise ValueError(f"Config for {arch.name} has unknown fields: {', '.join(sorted(unknown))}.")
+    return arch.config(**fields)
+
+
+def build(arch_name: str, config: Any) -> nn.Module:
+    """Instantiate the module for ``arch_name`` from its config object."""
+    arch = get_arch(arch_name)
+    if not isinstance(config, arch.config):
+        raise TypeError(f"{arch_name} needs a {arch.config.__name__}, not {type(config).__name__}.")
+    return arch.module(config)

@@ -1,0 +1,114 @@
+"""Interpretable latent directions: PCA over sampled w (GANSpace) or over VAE codes.
+
+A direction set is (mean, components k×D, stds k): slider value v on component i moves
+the latent by v·std_i·component_i, so ±3 spans the range the model was trained on.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from studio.models.checkpoint import LoadedModel
+from studio.pipelines.cancel import CancelToken
+from studio.pipelines.sample import Progress
+
+DEFAULT_K = 12
+DEFAULT_SAMPLES = 10_000
+
+
+@dataclass(frozen=True, eq=False)
+class Directions:
+    """Principal directions of a latent space."""
+
+    mean: np.ndarray  # (D,)
+    components: np.ndarray  # (k, D), unit rows
+    stds: np.ndarray  # (k,)
+    space: str  # "w" for GANs, "z" for VAEs
+
+    @property
+    def k(self) -> int:
+        return int(self.components.shape[0])
+
+    def offset(self, values: tuple[float, ...] | list[float]) -> np.ndarray:
+        """The latent displacement for slider ``values`` (missing values count as 0)."""
+        v = np.zeros(self.k, dtype=np.float32)
+        n = min(len(values), self.k)
+        v[:n] = np.asarray(values[:n], dtype=np.float32)
+        return (v * self.stds) @ self.components
+
+    def to_bytes(self) -> bytes:
+        buf = io.BytesIO()
+        np.savez(buf, mean=self.mean, components=self.components, stds=self.stds,
+                 space=np.array(self.space))
+        return buf.getvalue()
+
+    @staticmethod
+    def from_file(path: Path) -> Directions:
+        with np.load(path, allow_pickle=False) as f:
+            return Directions(
+                f["mean"].astype(np.float32),
+                f["components"].astype(np.float32),
+                f["stds"].astype(np.float32),
+                str(f["space"]),
+            )
+
+
+def pca(x: np.ndarray, k: int, space: str) -> Directions:
+    """Top-``k`` principal components of rows of ``x``, sign-fixed for stable sliders."""
+    x = x.astype(np.float64)
+    mean = x.mean(0)
+    _, s, vt = np.linalg.svd(x - mean, full_matrices=False)
+    k = min(k, vt.shape[0])
+    comps = vt[:k]
+    # SVD signs are arbitrary; fix them so the same model always gives the same sliders.
+    signs = np.sign(comps[np.arange(k), np.abs(comps).argmax(1)])
+    comps = comps * signs[:, None]
+    stds = s[:k] / np.sqrt(max(1, x.shape[0] - 1))
+    return Directions(mean.astype(np.float32), comps.astype(np.float32),
+                      stds.astype(np.float32), space)
+
+
+@torch.inference_mode()
+def gan_directions(
+    model: LoadedModel,
+    k: int = DEFAULT_K,
+    samples: int = DEFAULT_SAMPLES,
+    seed: int = 0,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> Directions:
+    """GANSpace: PCA over the w of ``samples`` random z."""
+    module = model.module
+    ws = []
+    batch = 1000
+    for start in range(0, samples, batch):
+        if cancel is not None:
+            cancel.check()
+        z = module.sample_latents(min(batch, samples - start), seed + start)  # type: ignore[operator]
+        ws.append(module.map(z).float().cpu().numpy())  # type: ignore[operator]
+        if progress:
+            progress(min(1.0, (start + batch) / samples))
+    return pca(np.concatenate(ws), k, "w")
+
+
+def vae_directions(model: LoadedModel, k: int = DEFAULT_K) -> Directions:
+    """Directions stored with the VAE at export (PCA of its encoded training set),
+    or, for a file without them, the first ``k`` latent axes (the prior is isotropic)."""
+    stored = model.meta.get("directions")
+    if isinstance(stored, dict):
+        comps = np.asarray(stored["components"], dtype=np.float32)[:k]
+        return Directions(
+            np.asarray(stored["mean"], dtype=np.float32),
+            comps,
+            np.asarray(stored["stds"], dtype=np.float32)[:k],
+            "z",
+        )
+    dim = int(model.module.latent_size)  # type: ignore[arg-type]
+    k = min(k, dim)
+    return Directions(np.zeros(dim, np.float32), np.eye(dim, dtype=np.float32)[:k],
+                      np.ones(k, np.float32), "z")

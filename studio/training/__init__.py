@@ -1,0 +1,1 @@
+"""Datasets, augmentation and trainers (generators that yield steps); no Qt."""

@@ -1,0 +1,120 @@
+"""Turn a training run into a model file the registry lists, with measured figures."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from studio.models.catalog import user_model_dir
+from studio.models.checkpoint import metadata_for, save_checkpoint
+from studio.models.gan import GANConfig, StyleGenerator
+from studio.models.vae import ConvVAE, VAEConfig
+from studio.training.dataset import DatasetError, load_folder
+from studio.training.gan_trainer import pairwise_diversity
+from studio.training.run import Run, RunError, TrainConfig
+from studio.training.vae_trainer import psnr
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class ExportError(ValueError):
+    """The run cannot be exported; the message is for people."""
+
+
+def data_info(folder: str) -> dict[str, Any]:
+    """Provenance of a training folder: its DATASET.json, or what we can tell."""
+    p = Path(folder) / "DATASET.json"
+    if p.is_file():
+        try:
+            info = json.loads(p.read_text())
+            if isinstance(info, dict):
+                return info
+        except json.JSONDecodeError:
+            pass
+    return {"name": Path(folder).name, "source": "the user's own folder", "licence": "the user's"}
+
+
+def _module_from_state(cfg: TrainConfig, state: dict[str, Any]) -> torch.nn.Module:
+    module: torch.nn.Module
+    if cfg.kind == "gan":
+        module = StyleGenerator(GANConfig(**cfg.model))
+        module.load_state_dict(state["G_ema"])
+    else:
+        module = ConvVAE(VAEConfig(**{"beta": cfg.beta, **cfg.model}))
+        module.load_state_dict(state["model"])
+    return module.eval().requires_grad_(False)
+
+
+@torch.no_grad()
+def measure(cfg: TrainConfig, module: torch.nn.Module) -> dict[str, float]:
+    """Quality figures stored in the checkpoint (measured now, on the CPU)."""
+    figures: dict[str, float] = {}
+    if cfg.kind == "vae":
+        try:
+            held = load_folder(cfg.data, module.resolution, split="holdout", holdout=cfg.holdout)
+        except DatasetError:
+            return figures
+        from studio.training.dataset import to_tensor
+
+        scores = []
+        for start in range(0, len(held), 64):
+            x = to_tensor(held.images[start : start + 64])
+            scores.append(psnr(module.decode(module.encode(x)), x))  # type: ignore[operator]
+        figures["holdout_psnr_db"] = round(float(torch.cat(scores).mean()), 2)
+        figures["holdout_images"] = len(held)
+    else:
+        samples = module.sample(64, 0)  # type: ignore[operator]
+        figures["sample_diversity"] = round(pairwise_diversity(samples), 4)
+        flat = samples.flatten(1)
+        d = torch.cdist(flat, flat) / flat.shape[1] ** 0.5
+        d.fill_diagonal_(float("inf"))
+        figures["min_pair_distance"] = round(float(d.min()), 4)
+    return figures
+
+
+def export_run(
+    run_dir: str | Path, name: str, out: str | Path | None = None, half: bool = True
+) -> tuple[Path, dict[str, Any]]:
+    """Write ``run_dir``'s latest weights as ``NAME.safetensors``; returns (path, metadata)."""
+    if not NAME_RE.match(name):
+        raise ExportError(
+            "A model name uses letters, digits, '-', '_' or '.', starts with a letter or "
+            "digit, and is at most 64 characters."
+        )
+    run = Run(run_dir)
+    try:
+        cfg = run.read_config()
+        state = run.load_state()
+    except RunError as exc:
+        raise ExportError(str(exc)) from None
+    if state is None:
+        raise ExportError(f"{run_dir} has no saved training state yet.")
+    module = _module_from_state(cfg, state)
+    log = run.read_log()
+    speeds = [r["images_per_s"] for r in log if r.get("images_per_s")]
+    figures = measure(cfg, module)
+    if speeds:
+        figures["train_images_per_s"] = round(sorted(speeds)[len(speeds) // 2], 2)
+    import platform
+
+    meta = metadata_for(
+        module,
+        name=name,
+        data={**data_info(cfg.data), "holdout_fraction": cfg.holdout},
+        training={
+            "command": cfg.command,
+            "steps": int(state["step"]),
+            "batch": cfg.batch,
+            "seconds": round(float(state.get("seconds", 0.0)), 1),
+            "device": cfg.device if cfg.device != "auto" else f"auto ({platform.machine()})",
+            "torch": torch.__version__,
+        },
+        figures=figures,
+    )
+    folder = Path(out) if out else user_model_dir()
+    path = save_checkpoint(module, folder / f"{name}.safetensors", meta, half=half)
+    return path, meta

@@ -1,0 +1,180 @@
+"""A training run folder: its settings, resumable state, log and previews.
+
+Layout of ``RUN/``: ``run.json`` (settings), ``state.pt`` (weights, optimizers, step:
+written atomically, read with ``weights_only=True``), ``log.jsonl`` (one line per logged
+step), ``previews/step-NNNNNNN.png`` (fixed-seed sample grids).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+
+from studio.models.checkpoint import atomic_write
+
+RUN_FILE = "run.json"
+STATE_FILE = "state.pt"
+LOG_FILE = "log.jsonl"
+
+
+class RunError(ValueError):
+    """The run folder cannot be used as asked; the message is for people."""
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run needs; saved in ``run.json`` so ``--resume`` repeats it."""
+
+    kind: str  # "gan" or "vae"
+    data: str
+    steps: int = 20000
+    batch: int = 32
+    lr: float = 0.0  # 0 → the kind's default
+    seed: int = 0
+    checkpoint_every: int = 500
+    preview_every: int = 500
+    log_every: int = 10
+    holdout: float = 0.1
+    augment: str = "color,translation,cutout"
+    augment_strength: float = 1.0
+    r1_gamma: float = 1.0
+    r1_every: int = 16
+    style_mix: float = 0.5
+    ema_kimg: float = 10.0
+    beta: float = 1.0
+    kl_warmup: int = 2000
+    device: str = "auto"
+    model: dict[str, Any] = field(default_factory=dict)
+    command: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("gan", "vae"):
+            raise RunError(f"Unknown model kind {self.kind!r}; use gan or vae.")
+        if self.steps < 1 or self.batch < 1:
+            raise RunError("Steps and batch size must be at least 1.")
+        if not 0 <= self.holdout < 1:
+            raise RunError("The held-out fraction must be in [0, 1).")
+
+    @property
+    def learning_rate(self) -> float:
+        return self.lr or (0.002 if self.kind == "gan" else 5e-4)
+
+
+@dataclass
+class StepReport:
+    """What one training step reports to the CLI, the engine and the window."""
+
+    step: int
+    total: int
+    losses: dict[str, float]
+    images_per_s: float
+    seconds: float
+    preview: np.ndarray | None = None
+    checkpointed: bool = False
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+class Run:
+    """A run folder on disk."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    @property
+    def state_path(self) -> Path:
+        return self.path / STATE_FILE
+
+    @property
+    def previews(self) -> Path:
+        return self.path / "previews"
+
+    def exists(self) -> bool:
+        return (self.path / RUN_FILE).is_file()
+
+    def create(self, cfg: TrainConfig) -> None:
+        if self.exists():
+            raise RunError(
+                f"{self.path} already holds a training run; add --resume to continue it "
+                "or choose another run folder."
+            )
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.write_config(cfg)
+
+    def write_config(self, cfg: TrainConfig) -> None:
+        data = json.dumps(dataclasses.asdict(cfg), indent=2).encode()
+        atomic_write(self.path / RUN_FILE, lambda tmp: Path(tmp).write_bytes(data))
+
+    def read_config(self) -> TrainConfig:
+        if not self.exists():
+            raise RunError(f"{self.path} is not a training run folder (no {RUN_FILE}).")
+        try:
+            fields = json.loads((self.path / RUN_FILE).read_text())
+            return TrainConfig(**fields)
+        except (json.JSONDecodeError, TypeError) as exc:
+            raise RunError(f"{self.path / RUN_FILE} is damaged: {exc}") from exc
+
+    def save_state(self, state: dict[str, Any]) -> None:
+        atomic_write(self.state_path, lambda tmp: torch.save(state, tmp))
+
+    def load_state(self) -> dict[str, Any] | None:
+        if not self.state_path.is_file():
+            return None
+        try:
+            state = torch.load(self.state_path, map_location="cpu", weights_only=True)
+        except Exception as exc:  # any unpickling failure means a bad or foreign file
+            raise RunError(f"The run's saved state cannot be read: {exc}") from exc
+        if not isinstance(state, dict) or "step" not in state:
+            raise RunError("The run's saved state is not a Latent Studio training state.")
+        return state
+
+    def log(self, record: dict[str, Any]) -> None:
+        with open(self.path / LOG_FILE, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record) + "\n")
+
+    def read_log(self) -> list[dict[str, Any]]:
+        p = self.path / LOG_FILE
+        if not p.is_file():
+            return []
+        out = []
+        for line in p.read_text(encoding="utf-8").splitlines():
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue  # a line cut short by a kill
+        return out
+
+    def save_preview(self, step: int, grid: np.ndarray) -> Path:
+        path = self.previews / f"step-{step:07d}.png"
+        self.previews.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, lambda tmp: Image.fromarray(grid).save(tmp, format="PNG"))
+        return path
+
+
+def step_generator(seed: int, step: int) -> torch.Generator:
+    """The random stream of one step: a pure function of (seed, step), for exact resume."""
+    return torch.Generator().manual_seed((seed * 1_000_003 + step) & 0x7FFF_FFFF_FFFF_FFFF)
+
+
+class Throughput:
+    """Images per second over a sliding window of recent steps."""
+
+    def __init__(self, window: int = 20) -> None:
+        self.window = window
+        self.times: list[tuple[float, int]] = []
+
+    def add(self, images: int) -> float:
+        self.times.append((time.perf_counter(), images))
+        self.times = self.times[-self.window :]
+        if len(self.times) < 2:
+            return 0.0
+        span = self.times[-1][0] - self.times[0][0]
+        count = sum(n for _, n in self.times[1:])
+        return count / span if span > 0 else 0.0

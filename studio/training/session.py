@@ -1,0 +1,45 @@
+"""Start or resume a training run by kind: the entry the CLI and the engine share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from studio.training.dataset import FolderData
+from studio.training.gan_trainer import GANTrainer
+from studio.training.loop import Trainer, train
+from studio.training.run import Run, RunError, StepReport, TrainConfig
+from studio.training.vae_trainer import VAETrainer
+
+TRAINERS: dict[str, type[Trainer]] = {"gan": GANTrainer, "vae": VAETrainer}
+
+
+def open_run(run_dir: str | Path, cfg: TrainConfig | None, resume: bool) -> Run:
+    """Create a new run folder from ``cfg``, or reopen one to resume.
+
+    On resume, ``cfg`` may only change the number of steps (to train longer).
+    """
+    run = Run(run_dir)
+    if resume:
+        saved = run.read_config()
+        if cfg is not None and cfg.steps != saved.steps:
+            saved.steps = cfg.steps
+            run.write_config(saved)
+    else:
+        if cfg is None:
+            raise RunError("A new run needs its settings.")
+        if not Path(cfg.data).is_dir():
+            raise RunError(f"The data folder {cfg.data} does not exist.")
+        run.create(cfg)
+    return run
+
+
+def run_training(
+    run: Run,
+    resume: bool = False,
+    cancel: Callable[[], bool] | None = None,
+    data: FolderData | None = None,
+) -> Iterator[StepReport]:
+    """Yield the steps of ``run`` with the trainer its config names."""
+    kind = run.read_config().kind
+    return train(run, TRAINERS[kind], resume=resume, cancel=cancel, data=data)

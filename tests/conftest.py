@@ -1,0 +1,80 @@
+"""Shared fixtures: tiny seeded models saved as real checkpoint files, isolated folders.
+
+Qt is forced offscreen before anything can import it, and every test gets its own user
+data folder, so no test reads or writes the real one.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from studio.models.checkpoint import metadata_for, save_checkpoint  # noqa: E402
+from studio.models.gan import GANConfig, StyleGenerator  # noqa: E402
+from studio.models.vae import ConvVAE, VAEConfig  # noqa: E402
+
+TINY_GAN = GANConfig(
+    resolution=32, z_dim=8, w_dim=16, mapping_layers=2, channel_base=128, channel_max=16
+)
+TINY_VAE = VAEConfig(resolution=32, latent_dim=8, base_channels=4, max_channels=16)
+TINY_DATA = {"name": "test shapes", "source": "made by the tests", "licence": "CC0", "count": 0}
+
+
+def tiny_gan(seed: int = 0) -> StyleGenerator:
+    torch.manual_seed(seed)
+    return StyleGenerator(TINY_GAN).eval().requires_grad_(False)
+
+
+def tiny_vae(seed: int = 0) -> ConvVAE:
+    torch.manual_seed(seed)
+    return ConvVAE(TINY_VAE).eval().requires_grad_(False)
+
+
+def save_tiny(module: torch.nn.Module, path: Path, name: str) -> Path:
+    return save_checkpoint(module, path, metadata_for(module, name=name, data=TINY_DATA))
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """A fresh user data folder and an empty shipped-models folder for every test."""
+    home = tmp_path_factory.mktemp("home")
+    shipped = tmp_path_factory.mktemp("shipped")
+    monkeypatch.setenv("LATENT_STUDIO_HOME", str(home))
+    monkeypatch.setenv("LATENT_STUDIO_CHECKPOINTS", str(shipped))
+    return home
+
+
+@pytest.fixture
+def model_dir() -> Path:
+    """The (test) shipped-models folder, holding ``tiny-gan`` and ``tiny-vae``."""
+    folder = Path(os.environ["LATENT_STUDIO_CHECKPOINTS"])
+    save_tiny(tiny_gan(), folder / "tiny-gan.safetensors", "tiny-gan")
+    save_tiny(tiny_vae(), folder / "tiny-vae.safetensors", "tiny-vae")
+    return folder
+
+
+def make_shapes_folder(folder: Path, count: int = 24, size: int = 40, seed: int = 0) -> Path:
+    """A folder of simple coloured-shape PNGs to train on."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        img = np.full((size, size, 3), 255, np.uint8)
+        colour = rng.integers(0, 256, 3)
+        y0, x0 = rng.integers(0, size // 2, 2)
+        h, w = rng.integers(size // 4, size // 2, 2)
+        img[y0 : y0 + h, x0 : x0 + w] = colour
+        Image.fromarray(img).save(folder / f"shape-{i:03d}.png")
+    return folder
+
+
+@pytest.fixture
+def shapes_dir(tmp_path: Path) -> Path:
+    return make_shapes_folder(tmp_path / "shapes")
