@@ -59,8 +59,10 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from studio.pipelines.sample import GenerateRequest, generate_images
     from studio.imaging.metadata import save_image
+    from studio.models.checkpoint import file_sha256
+    from studio.pipelines.render import Recipe
+    from studio.pipelines.sample import GenerateRequest, generate_images
 
     if args.count < 1 or args.count > 4096:
         raise CliError("--count must be between 1 and 4096.")
@@ -71,14 +73,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
     model = _load_model(args.model, args.device)
     req = GenerateRequest(count=args.count, seed=args.seed, truncation=args.truncation)
     images = generate_images(model, req)
+    latents = model.module.sample_latents(args.count, args.seed).numpy()
+    sha = file_sha256(model.path)
     written = []
     for i, img in enumerate(images):
-        recipe = {
-            "model": model.name,
-            "seed": args.seed,
-            "index": i,
-            "truncation": args.truncation,
-        }
+        # Image i is row i of the seed's draw: the recipe keeps that latent explicitly.
+        recipe = Recipe(model.name, args.seed, args.truncation, latent=latents[i]).to_dict()
+        recipe.update(model_sha256=sha, index=i)
         path = out / f"{model.name}-{args.seed}-{i:04d}.png"
         save_image(img, path, recipe=recipe)
         written.append(path)
@@ -87,13 +88,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
         grid_path = Path(args.grid)
         _ensure_writable(grid_path.parent if str(grid_path.parent) else Path("."))
-        save_image(
-            contact_sheet(list(images)),
-            grid_path,
-            recipe={"model": model.name, "seed": args.seed, "count": args.count,
-                    "truncation": args.truncation, "grid": True},
-        )
-    print(f"Wrote {len(written)} images to {out}" + (f" and a grid to {args.grid}" if args.grid else ""))
+        # A sheet is a picture of many recipes, not one: it carries the disclosure only.
+        save_image(contact_sheet(list(images)), grid_path)
+    print(
+        f"Wrote {len(written)} images to {out}"
+        + (f" and a grid to {args.grid}" if args.grid else "")
+    )
     return 0
 
 
@@ -201,8 +201,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             shown["img/s"] = f"{report.images_per_s:.1f}"
             bar.set_postfix(shown, refresh=False)
             if report.metrics:
-                bar.write(f"step {report.step}: " + ", ".join(
-                    f"{k}={v}" for k, v in report.metrics.items()))
+                bar.write(
+                    f"step {report.step}: "
+                    + ", ".join(f"{k}={v}" for k, v in report.metrics.items())
+                )
         if bar is not None:
             bar.close()
     except (RunError, DatasetError) as exc:
@@ -225,6 +227,209 @@ def cmd_export(args: argparse.Namespace) -> int:
     figures = meta.get("figures", {})
     if figures:
         print("Measured: " + ", ".join(f"{k}={v}" for k, v in figures.items()))
+    return 0
+
+
+# ---------------------------------------------------------------- gallery / render
+
+
+def _gallery() -> Any:
+    from studio.gallery import Gallery, GalleryError
+    from studio.gallery.recipes import gallery_dir
+
+    try:
+        return Gallery(gallery_dir())
+    except GalleryError as exc:
+        raise CliError(str(exc)) from None
+
+
+def cmd_gallery_list(args: argparse.Namespace) -> int:
+    from studio.gallery.recipes import missing_model_note
+
+    gallery = _gallery()
+    items = gallery.items(
+        model=args.model, favourites=args.favourites, tag=args.tag, text=args.text
+    )
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": i.id,
+                        "model": i.model,
+                        "seed": i.seed,
+                        "created": i.created,
+                        "favourite": i.favourite,
+                        "tags": i.tags,
+                        "parents": i.parents,
+                        "size": [i.width, i.height],
+                        "recipe": i.recipe,
+                    }
+                    for i in items
+                ],
+                indent=2,
+            )
+        )
+        return 0
+    for i in items:
+        star = "*" if i.favourite else " "
+        note = missing_model_note(i.recipe)
+        tags = f" [{', '.join(i.tags)}]" if i.tags else ""
+        print(f"{i.id:>6} {star} {i.model or '(imported)'} seed={i.seed}{tags} {note}".rstrip())
+    print(f"{len(items)} items", file=sys.stderr)
+    return 0
+
+
+def _gallery_items(gallery: Any, ids: list[int]) -> list[Any]:
+    try:
+        return [gallery.get(i) for i in ids]
+    except KeyError as exc:
+        raise CliError(str(exc.args[0])) from None
+
+
+def cmd_gallery_export(args: argparse.Namespace) -> int:
+    from studio.imaging.export import ExportError, ExportJob, export_images
+
+    gallery = _gallery()
+    items = _gallery_items(gallery, args.ids) if args.ids else gallery.items()
+    if not items:
+        raise CliError("Nothing to export: the gallery is empty.")
+    jobs = [
+        ExportJob(
+            gallery.image(i.id),
+            i.recipe,
+            {"model": i.model or "image", "seed": i.seed if i.seed is not None else "", "id": i.id},
+        )
+        for i in items
+    ]
+    try:
+        paths = export_images(
+            jobs,
+            args.out,
+            fmt=args.format,
+            pattern=args.pattern,
+            scale=args.scale,
+            smooth=args.smooth,
+            conflict="overwrite" if args.overwrite else "rename",
+        )
+    except ExportError as exc:
+        raise CliError(str(exc)) from None
+    print(f"Exported {len(paths)} images to {args.out}")
+    return 0
+
+
+def cmd_gallery_import(args: argparse.Namespace) -> int:
+    from studio.gallery import GalleryError
+    from studio.imaging.decode import ImageError
+
+    gallery = _gallery()
+    failed = 0
+    for f in args.files:
+        try:
+            item = gallery.import_file(f)
+            kind = "with its recipe" if item.recipe else "as a plain image"
+            print(f"Imported {f} {kind} (id {item.id})")
+        except (ImageError, GalleryError) as exc:
+            failed += 1
+            print(f"latent-studio: {f}: {exc}", file=sys.stderr)
+    return EXIT_FAILED if failed else 0
+
+
+def _engine(device: str) -> Any:
+    from studio.engine import Engine
+
+    try:
+        return Engine(device)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _engine_call(engine: Any, request: Any) -> Any:
+    try:
+        return engine.call(request)
+    except RuntimeError as exc:
+        raise CliError(str(exc)) from None
+
+
+def cmd_gallery_morph(args: argparse.Namespace) -> int:
+    from studio.engine import RenderMorph
+    from studio.imaging.animation import save_gif, save_mp4
+    from studio.pipelines.render import Recipe
+
+    gallery = _gallery()
+    items = _gallery_items(gallery, args.ids)
+    if len(items) < 2:
+        raise CliError("A morph needs at least two gallery items.")
+    if any(not i.recipe for i in items):
+        raise CliError("Every item of a morph needs a recipe (imported plain images have none).")
+    try:
+        recipes = tuple(Recipe.from_dict(i.recipe) for i in items)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    out = Path(args.out)
+    _ensure_writable(out.parent if str(out.parent) else Path("."))
+    engine = _engine(args.device)
+    try:
+        frames = _engine_call(
+            engine, RenderMorph(recipes[0].model, recipes, args.frames, args.mode, args.loop)
+        )
+    finally:
+        engine.shutdown()
+    recipe = {
+        "morph": [r.to_dict() for r in recipes],
+        "frames": args.frames,
+        "mode": args.mode,
+        "loop": args.loop,
+    }
+    if out.suffix.lower() == ".mp4":
+        try:
+            save_mp4(frames, out, args.fps)
+        except RuntimeError as exc:
+            raise CliError(str(exc)) from None
+    elif out.suffix.lower() == ".gif":
+        save_gif(frames, out, args.fps, recipe)
+    else:
+        raise CliError("A morph is written as .gif or .mp4.")
+    print(f"Wrote {len(frames)} frames to {out}")
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from studio.engine import RenderLatent
+    from studio.imaging.metadata import read_recipe, save_image
+    from studio.models.catalog import ModelNotFound, resolve_model
+    from studio.models.checkpoint import file_sha256
+    from studio.pipelines.render import Recipe
+
+    try:
+        data = Path(args.recipe).read_bytes()
+    except OSError as exc:
+        raise CliError(f"Cannot read {args.recipe}: {exc.strerror or exc}.") from None
+    raw = read_recipe(data)
+    if raw is None:
+        raise CliError(f"{args.recipe} carries no Latent Studio recipe.")
+    try:
+        recipe = Recipe.from_dict(raw)
+        path = resolve_model(recipe.model)
+    except (ValueError, ModelNotFound) as exc:
+        raise CliError(str(exc)) from None
+    want = raw.get("model_sha256")
+    if want and want != file_sha256(path):
+        print(
+            f"warning: {recipe.model} differs from the model that made this image; "
+            "the pixels may differ.",
+            file=sys.stderr,
+        )
+    out = Path(args.out)
+    _ensure_writable(out)
+    engine = _engine(args.device)
+    try:
+        result = _engine_call(engine, RenderLatent.of(recipe))
+    finally:
+        engine.shutdown()
+    target = out / (Path(args.recipe).stem + "-render.png")
+    save_image(result.image, target, recipe={**raw, **recipe.to_dict()})
+    print(f"Wrote {target}")
     return 0
 
 
@@ -277,7 +482,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--preview-every", type=int, default=500)
     t.add_argument("--device", default="auto")
     t.add_argument(
-        "--model-option", action="append", metavar="KEY=VALUE",
+        "--model-option",
+        action="append",
+        metavar="KEY=VALUE",
         help="a model config field, e.g. channel_base=1024 (repeatable)",
     )
     t.set_defaults(func=cmd_train)
@@ -288,6 +495,42 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", help="folder (default: your user model folder)")
     e.add_argument("--fp32", action="store_true", help="keep 32-bit weights")
     e.set_defaults(func=cmd_export)
+    gal = sub.add_parser("gallery", help="list, import, export and morph kept images")
+    gsub = gal.add_subparsers(dest="gallery_command", metavar="ACTION", required=True)
+    gl = gsub.add_parser("list", help="list kept images")
+    gl.add_argument("--model")
+    gl.add_argument("--favourites", action="store_true")
+    gl.add_argument("--tag")
+    gl.add_argument("--text")
+    gl.add_argument("--json", action="store_true")
+    gl.set_defaults(func=cmd_gallery_list)
+    ge = gsub.add_parser("export", help="export kept images with their recipes")
+    ge.add_argument("ids", nargs="*", type=int, help="item ids (default: all)")
+    ge.add_argument("--out", required=True)
+    ge.add_argument("--format", default="png", choices=["png", "jpeg", "webp"])
+    ge.add_argument("--pattern", default="{model}-{seed}-{n}")
+    ge.add_argument("--scale", type=int, default=1)
+    ge.add_argument("--smooth", action="store_true", help="smooth scaling (default: crisp)")
+    ge.add_argument("--overwrite", action="store_true", help="replace existing files")
+    ge.set_defaults(func=cmd_gallery_export)
+    gi = gsub.add_parser("import", help="add image files (their recipes come along)")
+    gi.add_argument("files", nargs="+")
+    gi.set_defaults(func=cmd_gallery_import)
+    gm = gsub.add_parser("morph", help="an animation between two or more kept images")
+    gm.add_argument("ids", nargs="+", type=int)
+    gm.add_argument("--out", required=True, help="FILE.gif or FILE.mp4")
+    gm.add_argument("--frames", type=int, default=24)
+    gm.add_argument("--mode", choices=["linear", "spherical"], default="linear")
+    gm.add_argument("--loop", choices=["once", "loop", "pingpong"], default="loop")
+    gm.add_argument("--fps", type=float, default=12.0)
+    gm.add_argument("--device", default="auto")
+    gm.set_defaults(func=cmd_gallery_morph)
+
+    r = sub.add_parser("render", help="remake an image from the recipe inside a PNG")
+    r.add_argument("recipe", help="an image written by Latent Studio")
+    r.add_argument("--out", required=True)
+    r.add_argument("--device", default="auto")
+    r.set_defaults(func=cmd_render)
     return p
 
 

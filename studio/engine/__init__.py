@@ -7,6 +7,7 @@ from studio.engine.requests import (
     GenerateGrid,
     LoadModel,
     RenderLatent,
+    RenderMorph,
     TrainRun,
 )
 
@@ -17,5 +18,6 @@ __all__ = [
     "JobEvent",
     "LoadModel",
     "RenderLatent",
+    "RenderMorph",
     "TrainRun",
 ]

@@ -94,7 +94,7 @@ class Engine:
             if self._stopping:
                 raise RuntimeError("The engine is shut down.")
             job = Job(next(self._ids), lane, request)
-            replaced = None
+            replaced: Job | None = None
             if lane == "preview":
                 replaced, self._pending_preview = self._pending_preview, job
                 if self._running is not None and self._running.lane == "preview":
@@ -111,7 +111,7 @@ class Engine:
 
     def cancel(self, job_id: int) -> None:
         """Cancel a job wherever it is; a queued job is dropped, a running one stops."""
-        dropped = None
+        dropped: Job | None = None
         with self._cond:
             if self._pending_preview and self._pending_preview.job_id == job_id:
                 dropped, self._pending_preview = self._pending_preview, None
@@ -119,9 +119,9 @@ class Engine:
                 if job.job_id == job_id:
                     self._render.remove(job)
                     dropped = job
-            for job in (self._running, self._train_job):
-                if job is not None and job.job_id == job_id:
-                    job.token.cancel()
+            for active in (self._running, self._train_job):
+                if active is not None and active.job_id == job_id:
+                    active.token.cancel()
                     self._train_resume.set()
         if dropped is not None:
             self._emit(JobEvent(dropped.job_id, dropped.lane, "cancelled"))
@@ -247,8 +247,11 @@ class Engine:
         except Exception as exc:
             self._emit(
                 JobEvent(
-                    job.job_id, job.lane, "failed",
-                    error=describe_error(exc), traceback=traceback.format_exc(),
+                    job.job_id,
+                    job.lane,
+                    "failed",
+                    error=describe_error(exc),
+                    traceback=traceback.format_exc(),
                 )
             )
             return
@@ -266,8 +269,14 @@ class Engine:
                 self._train_job = job
                 self._train_resume.set()
         if busy:
-            self._emit(JobEvent(job.job_id, "train", "failed",
-                                error="A training job is already running; cancel it first."))
+            self._emit(
+                JobEvent(
+                    job.job_id,
+                    "train",
+                    "failed",
+                    error="A training job is already running; cancel it first.",
+                )
+            )
             return
         self._train_thread = threading.Thread(
             target=self._train, args=(job,), name="studio-train", daemon=True
@@ -294,16 +303,30 @@ class Engine:
             last = None
             for report in run_training(run, resume=req.resume, cancel=should_stop):
                 last = report
-                self._emit(JobEvent(job.job_id, "train", "progress",
-                                    progress=report.step / report.total, payload=report))
+                self._emit(
+                    JobEvent(
+                        job.job_id,
+                        "train",
+                        "progress",
+                        progress=report.step / report.total,
+                        payload=report,
+                    )
+                )
             if job.token.cancelled:
                 self._emit(JobEvent(job.job_id, "train", "cancelled", payload=last))
             else:
                 self._emit(JobEvent(job.job_id, "train", "result", 1.0, payload=last))
                 self._emit(JobEvent(job.job_id, "train", "finished", 1.0))
         except Exception as exc:
-            self._emit(JobEvent(job.job_id, "train", "failed", error=describe_error(exc),
-                                traceback=traceback.format_exc()))
+            self._emit(
+                JobEvent(
+                    job.job_id,
+                    "train",
+                    "failed",
+                    error=describe_error(exc),
+                    traceback=traceback.format_exc(),
+                )
+            )
         finally:
             with self._cond:
                 self._train_job = None

@@ -17,13 +17,15 @@ from studio.engine.requests import (
     GenerateGrid,
     LoadModel,
     RenderLatent,
+    RenderMorph,
 )
 from studio.models.catalog import user_data_root
 from studio.models.checkpoint import LoadedModel, file_sha256
 from studio.models.device import describe_device
 from studio.pipelines.cancel import CancelToken
 from studio.pipelines.directions import Directions, gan_directions, vae_directions
-from studio.pipelines.render import render_image
+from studio.pipelines.interpolate import interpolate_latents, render_frames
+from studio.pipelines.render import decode_edited, edited_latent, render_image
 from studio.pipelines.sample import GenerateRequest, generate_images
 
 
@@ -83,13 +85,15 @@ class DirectionStore:
             dirs = vae_directions(model, k)
         else:
             cached = self._disk_folder() / f"{file_sha256(model.path)}-k{k}.npz"
-            dirs = None
+            found: Directions | None = None
             if cached.is_file():
                 try:
-                    dirs = Directions.from_file(cached)
+                    found = Directions.from_file(cached)
                 except (OSError, ValueError, KeyError):
-                    dirs = None  # a damaged cache is recomputed, never trusted
-            if dirs is None:
+                    found = None  # a damaged cache is recomputed, never trusted
+            if found is not None:
+                dirs = found
+            else:
                 dirs = gan_directions(model, k, progress=progress, cancel=cancel)
                 try:
                     cached.parent.mkdir(parents=True, exist_ok=True)
@@ -137,9 +141,7 @@ def render(req: RenderLatent, ctx: JobContext) -> RenderResult:
     dirs = ctx.directions.get(model, max(12, len(req.edits))) if any(req.edits) else None
     ctx.cancel.check()
     t0 = time.perf_counter()
-    image = render_image(
-        model, req.seed, req.truncation, req.edits, dirs, req.layers, req.latent
-    )
+    image = render_image(model, req.seed, req.truncation, req.edits, dirs, req.layers, req.latent)
     return RenderResult(image, (time.perf_counter() - t0) * 1000, req)
 
 
@@ -156,9 +158,24 @@ def generate_grid(req: GenerateGrid, ctx: JobContext) -> np.ndarray:
     )
 
 
+def render_morph(req: RenderMorph, ctx: JobContext) -> list[np.ndarray]:
+    model = ctx.cache.get(req.model, ctx.device)
+    if any(r.model != req.model for r in req.recipes):
+        raise ValueError("A morph runs between images of one model; these use several.")
+    need = max((len(r.edits) for r in req.recipes), default=0)
+    dirs = ctx.directions.get(model, max(12, need)) if need else None
+    keys = [
+        edited_latent(model, r.seed, r.truncation, r.edits, dirs, r.layers, r.latent)
+        for r in req.recipes
+    ]
+    path = interpolate_latents(keys, req.frames, req.mode, req.loop)  # type: ignore[arg-type]
+    return render_frames(lambda x: decode_edited(model, x), path, 16, ctx.progress, ctx.cancel)
+
+
 HANDLERS: dict[type, Callable[[Any, JobContext], Any]] = {
     LoadModel: load_model,
     RenderLatent: render,
     ComputeDirections: compute_directions,
     GenerateGrid: generate_grid,
+    RenderMorph: render_morph,
 }

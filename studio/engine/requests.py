@@ -6,10 +6,10 @@ Nothing else is read from shared state while a job runs, so a request can be rep
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-import numpy as np
+from studio.pipelines.render import Recipe
 
 
 @dataclass(frozen=True)
@@ -20,15 +20,23 @@ class LoadModel:
 
 
 @dataclass(frozen=True, eq=False)
-class RenderLatent:
-    """One image: the seed's latent (or ``latent``), truncated, with slider edits."""
+class RenderLatent(Recipe):
+    """One image from a recipe: the seed's latent (or ``latent``), truncated, edited."""
+
+    @staticmethod
+    def of(recipe: Recipe) -> RenderLatent:
+        return RenderLatent(**{f.name: getattr(recipe, f.name) for f in fields(Recipe)})
+
+
+@dataclass(frozen=True)
+class RenderMorph:
+    """Frames along a path through several recipes of one model."""
 
     model: str
-    seed: int
-    truncation: float = 1.0
-    edits: tuple[float, ...] = ()
-    layers: tuple[int, int] | None = None
-    latent: np.ndarray | None = None
+    recipes: tuple[Recipe, ...]
+    frames: int = 24
+    mode: str = "linear"  # or "spherical"
+    loop: str = "once"  # or "loop", "pingpong"
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,8 @@ def decode_image(
         raise ImageError("The file is empty (0 bytes).")
     if len(data) > limits.max_file_bytes:
         raise ImageError(
-            f"The file is {len(data) / 1e6:.0f} MB; the limit is {limits.max_file_bytes / 1e6:.0f} MB."
+            f"The file is {len(data) / 1e6:.0f} MB; "
+            f"the limit is {limits.max_file_bytes / 1e6:.0f} MB."
         )
     try:
         with warnings.catch_warnings():

@@ -24,6 +24,7 @@ from studio import __version__
 RECIPE_KEY = "latent-studio:recipe"
 SOFTWARE = f"Latent Studio {__version__}"
 DIGITAL_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+DISCLOSURE = "AI-generated image, made with a trained generative model in Latent Studio."
 FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
 
 
@@ -31,7 +32,9 @@ def build_xmp(recipe: dict[str, Any] | None) -> bytes:
     """An XMP packet declaring the image AI-generated, with the recipe as a property."""
     recipe_xml = ""
     if recipe is not None:
-        recipe_xml = f"\n   <ls:recipe>{html.escape(json.dumps(recipe, sort_keys=True))}</ls:recipe>"
+        recipe_xml = (
+            f"\n   <ls:recipe>{html.escape(json.dumps(recipe, sort_keys=True))}</ls:recipe>"
+        )
     packet = f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">
  <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
@@ -42,7 +45,9 @@ def build_xmp(recipe: dict[str, Any] | None) -> bytes:
     xmlns:ls="https://latent.studio/ns/1.0/">
    <Iptc4xmpExt:DigitalSourceType>{DIGITAL_SOURCE_TYPE}</Iptc4xmpExt:DigitalSourceType>
    <xmp:CreatorTool>{SOFTWARE}</xmp:CreatorTool>
-   <dc:description><rdf:Alt><rdf:li xml:lang="x-default">AI-generated image made with a trained generative model in Latent Studio.</rdf:li></rdf:Alt></dc:description>{recipe_xml}
+   <dc:description><rdf:Alt>
+    <rdf:li xml:lang="x-default">{DISCLOSURE}</rdf:li>
+   </rdf:Alt></dc:description>{recipe_xml}
   </rdf:Description>
  </rdf:RDF>
 </x:xmpmeta>

@@ -37,7 +37,9 @@ def fit_square(
         raise ValueError(f"Unknown resize policy {policy!r}; use crop, pad or stretch.")
     if img.size != (size, size):
         shrinking = img.size[0] > size
-        img = img.resize((size, size), Image.LANCZOS if shrinking else Image.BICUBIC)
+        img = img.resize(
+            (size, size), Image.Resampling.LANCZOS if shrinking else Image.Resampling.BICUBIC
+        )
     return np.asarray(img, dtype=np.uint8).copy()
 
 
@@ -48,5 +50,5 @@ def scale_image(rgb: np.ndarray, factor: int, smooth: bool = False) -> np.ndarra
     h, w = rgb.shape[:2]
     if not smooth:
         return np.repeat(np.repeat(rgb, factor, axis=0), factor, axis=1)
-    img = Image.fromarray(rgb).resize((w * factor, h * factor), Image.BICUBIC)
+    img = Image.fromarray(rgb).resize((w * factor, h * factor), Image.Resampling.BICUBIC)
     return np.asarray(img, dtype=np.uint8).copy()

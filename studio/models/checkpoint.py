@@ -52,15 +52,15 @@ class LoadedModel:
 
 def metadata_for(module: nn.Module, **extra: Any) -> dict[str, Any]:
     """The metadata every checkpoint carries, from the module plus ``extra`` fields."""
-    cfg = module.cfg  # type: ignore[attr-defined]
-    arch = module.arch  # type: ignore[attr-defined]
+    m: Any = module  # every registered module has cfg, arch, resolution, latent_size
+    cfg, arch = m.cfg, m.arch
     meta: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "arch": arch,
         "kind": get_arch(arch).kind,
         "config": dataclasses.asdict(cfg),
-        "resolution": module.resolution,  # type: ignore[attr-defined]
-        "latent_size": module.latent_size,  # type: ignore[attr-defined]
+        "resolution": m.resolution,
+        "latent_size": m.latent_size,
         "parameters": sum(p.numel() for p in module.parameters()),
     }
     meta.update(extra)
@@ -139,7 +139,9 @@ def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
         offsets = info.get("data_offsets", [0, 0]) if isinstance(info, dict) else [0, 0]
         end = max(end, int(offsets[1]))
     if 8 + header_len + end > size:
-        raise CheckpointError(f"{path.name} is truncated: its tensors run past the end of the file.")
+        raise CheckpointError(
+            f"{path.name} is truncated: its tensors run past the end of the file."
+        )
     return meta
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import torch
 import torch.nn.functional as F
@@ -58,6 +59,8 @@ class GANConfig:
 class MappingNetwork(nn.Module):
     """z → w through a small MLP, with the running mean of w kept for truncation."""
 
+    w_avg: torch.Tensor
+
     def __init__(self, cfg: GANConfig) -> None:
         super().__init__()
         dims = [cfg.z_dim] + [cfg.w_dim] * cfg.mapping_layers
@@ -81,6 +84,8 @@ class MappingNetwork(nn.Module):
 
 class SynthesisBlock(nn.Module):
     """One resolution step: (upsample +) two modulated convs, and a to-RGB output."""
+
+    convs: int
 
     def __init__(self, in_ch: int, out_ch: int, w_dim: int, first: bool) -> None:
         super().__init__()
@@ -129,7 +134,7 @@ class SynthesisNetwork(nn.Module):
         x: torch.Tensor | None = None
         rgb: torch.Tensor | None = None
         idx = 0
-        for block in self.blocks:
+        for block in cast(list[SynthesisBlock], self.blocks):
             # A block's to-RGB shares its w with the next block's first conv.
             x, rgb = block(x, rgb, ws[:, idx : idx + block.convs + 1])
             idx += block.convs
@@ -141,6 +146,9 @@ class StyleGenerator(nn.Module):
     """The generator users sample from: mapping + synthesis, with truncation."""
 
     arch = "stylegan"
+    cfg: GANConfig
+    mapping: MappingNetwork
+    synthesis: SynthesisNetwork
 
     def __init__(self, cfg: GANConfig) -> None:
         super().__init__()

@@ -42,7 +42,9 @@ def config_from_dict(arch: Arch, fields: dict[str, Any]) -> Any:
     names = {f.name for f in dataclasses.fields(arch.config)}
     unknown = set(fields) - names
     if unknown:
-        raise ValueError(f"Config for {arch.name} has unknown fields: {', '.join(sorted(unknown))}.")
+        raise ValueError(
+            f"Config for {arch.name} has unknown fields: {', '.join(sorted(unknown))}."
+        )
     return arch.config(**fields)
 
 

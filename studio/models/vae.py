@@ -53,6 +53,7 @@ class ConvVAE(nn.Module):
     """Images (N, 3, R, R) in [-1, 1] ⇄ Gaussian latents (N, latent_dim)."""
 
     arch = "vae"
+    cfg: VAEConfig
 
     def __init__(self, cfg: VAEConfig) -> None:
         super().__init__()

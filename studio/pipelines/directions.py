@@ -43,8 +43,13 @@ class Directions:
 
     def to_bytes(self) -> bytes:
         buf = io.BytesIO()
-        np.savez(buf, mean=self.mean, components=self.components, stds=self.stds,
-                 space=np.array(self.space))
+        np.savez(
+            buf,
+            mean=self.mean,
+            components=self.components,
+            stds=self.stds,
+            space=np.array(self.space),
+        )
         return buf.getvalue()
 
     @staticmethod
@@ -69,8 +74,9 @@ def pca(x: np.ndarray, k: int, space: str) -> Directions:
     signs = np.sign(comps[np.arange(k), np.abs(comps).argmax(1)])
     comps = comps * signs[:, None]
     stds = s[:k] / np.sqrt(max(1, x.shape[0] - 1))
-    return Directions(mean.astype(np.float32), comps.astype(np.float32),
-                      stds.astype(np.float32), space)
+    return Directions(
+        mean.astype(np.float32), comps.astype(np.float32), stds.astype(np.float32), space
+    )
 
 
 @torch.inference_mode()
@@ -110,5 +116,6 @@ def vae_directions(model: LoadedModel, k: int = DEFAULT_K) -> Directions:
         )
     dim = int(model.module.latent_size)  # type: ignore[arg-type]
     k = min(k, dim)
-    return Directions(np.zeros(dim, np.float32), np.eye(dim, dtype=np.float32)[:k],
-                      np.ones(k, np.float32), "z")
+    return Directions(
+        np.zeros(dim, np.float32), np.eye(dim, dtype=np.float32)[:k], np.ones(k, np.float32), "z"
+    )

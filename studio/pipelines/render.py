@@ -1,10 +1,15 @@
-"""One image from a latent plus slider edits: the slider hot path.
+"""One image from a latent plus slider edits: the slider hot path, and recipes.
 
 For a GAN the edit moves w along principal directions, only in the chosen range of
-synthesis layers; for a VAE it moves the code z.
+synthesis layers; for a VAE it moves the code z. ``edited_latent`` gives what the
+decoder takes (per-layer ws for a GAN, z for a VAE), which is also what morphs
+interpolate.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -12,6 +17,48 @@ import torch
 from studio.models.checkpoint import LoadedModel
 from studio.pipelines.directions import Directions
 from studio.pipelines.sample import to_uint8
+
+RECIPE_VERSION = 1
+
+
+@dataclass(frozen=True, eq=False)
+class Recipe:
+    """Everything that remakes an image from a model, bit for bit."""
+
+    model: str
+    seed: int = 0
+    truncation: float = 1.0
+    edits: tuple[float, ...] = ()
+    layers: tuple[int, int] | None = None
+    latent: np.ndarray | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": RECIPE_VERSION,
+            "model": self.model,
+            "seed": self.seed,
+            "truncation": self.truncation,
+            "edits": list(self.edits),
+            "layers": list(self.layers) if self.layers else None,
+            "latent": None if self.latent is None else [float(v) for v in self.latent.ravel()],
+        }
+
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> Recipe:
+        """A recipe from its JSON form; raises ValueError on anything malformed."""
+        try:
+            layers = d.get("layers")
+            latent = d.get("latent")
+            return Recipe(
+                model=str(d["model"]),
+                seed=int(d.get("seed", 0)),
+                truncation=float(d.get("truncation", 1.0)),
+                edits=tuple(float(v) for v in d.get("edits") or ()),
+                layers=(int(layers[0]), int(layers[1])) if layers else None,
+                latent=None if latent is None else np.asarray(latent, dtype=np.float32),
+            )
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise ValueError(f"The recipe is not valid: {exc}.") from None
 
 
 def latent_for(model: LoadedModel, seed: int, latent: np.ndarray | None = None) -> torch.Tensor:
@@ -22,6 +69,41 @@ def latent_for(model: LoadedModel, seed: int, latent: np.ndarray | None = None) 
 
 
 @torch.inference_mode()
+def edited_latent(
+    model: LoadedModel,
+    seed: int,
+    truncation: float = 1.0,
+    edits: tuple[float, ...] = (),
+    directions: Directions | None = None,
+    layers: tuple[int, int] | None = None,
+    latent: np.ndarray | None = None,
+) -> torch.Tensor:
+    """The decoder input: (1, num_ws, w_dim) for a GAN, (1, D) for a VAE."""
+    module: Any = model.module
+    z = latent_for(model, seed, latent)
+    offset = None
+    if directions is not None and any(edits):
+        offset = torch.from_numpy(directions.offset(edits))
+    if model.kind == "gan":
+        w = module.map(z, truncation)
+        ws = w.unsqueeze(1).repeat(1, module.num_ws, 1)
+        if offset is not None:
+            lo, hi = layers or (0, int(module.num_ws))
+            ws[:, lo:hi] += offset.to(ws.device)
+        return ws
+    z = z.to(next(module.parameters()).device) * truncation
+    if offset is not None:
+        z = z + offset.to(z.device)
+    return z
+
+
+@torch.inference_mode()
+def decode_edited(model: LoadedModel, x: torch.Tensor) -> torch.Tensor:
+    """Images in [-1, 1] from :func:`edited_latent` outputs (batched along dim 0)."""
+    module: Any = model.module
+    return module.synthesize(x) if model.kind == "gan" else module.decode(x)
+
+
 def render_image(
     model: LoadedModel,
     seed: int,
@@ -32,21 +114,5 @@ def render_image(
     latent: np.ndarray | None = None,
 ) -> np.ndarray:
     """uint8 (R, R, 3): the seed's (or ``latent``'s) image with ``edits`` applied."""
-    module = model.module
-    z = latent_for(model, seed, latent)
-    offset = None
-    if directions is not None and any(edits):
-        offset = torch.from_numpy(directions.offset(edits))
-    if model.kind == "gan":
-        w = module.map(z, truncation)  # type: ignore[operator]
-        ws = w.unsqueeze(1).repeat(1, module.num_ws, 1)  # type: ignore[union-attr]
-        if offset is not None:
-            lo, hi = layers or (0, int(module.num_ws))  # type: ignore[arg-type]
-            ws[:, lo:hi] += offset.to(ws.device)
-        img = module.synthesize(ws)  # type: ignore[operator]
-    else:
-        z = z.to(next(module.parameters()).device) * truncation
-        if offset is not None:
-            z = z + offset.to(z.device)
-        img = module.decode(z)  # type: ignore[operator]
-    return to_uint8(img)[0]
+    x = edited_latent(model, seed, truncation, edits, directions, layers, latent)
+    return to_uint8(decode_edited(model, x))[0]

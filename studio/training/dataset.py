@@ -50,9 +50,7 @@ def in_holdout(rel_path: str, fraction: float) -> bool:
 
 def list_images(root: Path) -> list[Path]:
     """Image-like files under ``root``, recursively, sorted for a stable order."""
-    return sorted(
-        p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-    )
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
 
 
 def load_folder(

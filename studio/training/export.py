@@ -7,12 +7,14 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from studio.models.catalog import user_model_dir
 from studio.models.checkpoint import metadata_for, save_checkpoint
 from studio.models.gan import GANConfig, StyleGenerator
 from studio.models.vae import ConvVAE, VAEConfig
+from studio.pipelines.directions import DEFAULT_K
 from studio.training.dataset import DatasetError, load_folder
 from studio.training.gan_trainer import pairwise_diversity
 from studio.training.run import Run, RunError, TrainConfig
@@ -50,7 +52,7 @@ def _module_from_state(cfg: TrainConfig, state: dict[str, Any]) -> torch.nn.Modu
 
 
 @torch.no_grad()
-def measure(cfg: TrainConfig, module: torch.nn.Module) -> dict[str, float]:
+def measure(cfg: TrainConfig, module: Any) -> dict[str, float]:
     """Quality figures stored in the checkpoint (measured now, on the CPU)."""
     figures: dict[str, float] = {}
     if cfg.kind == "vae":
@@ -76,6 +78,26 @@ def measure(cfg: TrainConfig, module: torch.nn.Module) -> dict[str, float]:
     return figures
 
 
+@torch.no_grad()
+def vae_training_directions(cfg: TrainConfig, module: Any) -> dict[str, Any]:
+    """PCA of the encoded training split, stored with a VAE for its latent sliders."""
+    from studio.pipelines.directions import pca
+    from studio.training.dataset import to_tensor
+
+    data = load_folder(cfg.data, module.resolution, split="train", holdout=cfg.holdout)
+    codes = [
+        module.encode(to_tensor(data.images[i : i + 128])).numpy()  # type: ignore[operator]
+        for i in range(0, len(data), 128)
+    ]
+    dirs = pca(np.concatenate(codes), DEFAULT_K, "z")
+    return {
+        "mean": dirs.mean.round(5).tolist(),
+        "components": dirs.components.round(5).tolist(),
+        "stds": dirs.stds.round(5).tolist(),
+        "source": f"PCA of {len(data)} encoded training images",
+    }
+
+
 def export_run(
     run_dir: str | Path, name: str, out: str | Path | None = None, half: bool = True
 ) -> tuple[Path, dict[str, Any]]:
@@ -97,6 +119,9 @@ def export_run(
     log = run.read_log()
     speeds = [r["images_per_s"] for r in log if r.get("images_per_s")]
     figures = measure(cfg, module)
+    extra: dict[str, Any] = {}
+    if cfg.kind == "vae":
+        extra["directions"] = vae_training_directions(cfg, module)
     if speeds:
         figures["train_images_per_s"] = round(sorted(speeds)[len(speeds) // 2], 2)
     import platform
@@ -114,6 +139,7 @@ def export_run(
             "torch": torch.__version__,
         },
         figures=figures,
+        **extra,
     )
     folder = Path(out) if out else user_model_dir()
     path = save_checkpoint(module, folder / f"{name}.safetensors", meta, half=half)

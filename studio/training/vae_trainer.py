@@ -66,8 +66,11 @@ class VAETrainer(Trainer):
         return preview_grid(to_uint8(both), columns=PREVIEW_COUNT // 2)
 
     def metrics(self) -> dict[str, float]:
-        return {"preview_psnr": round(float(psnr(self._reconstruct(self.preview_real),
-                                                 self.preview_real).mean()), 3)}
+        return {
+            "preview_psnr": round(
+                float(psnr(self._reconstruct(self.preview_real), self.preview_real).mean()), 3
+            )
+        }
 
     def state_dict(self) -> dict[str, Any]:
         return {"model": self.model.state_dict(), "opt": self.opt.state_dict()}

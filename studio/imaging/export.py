@@ -1,0 +1,120 @@
+"""Export images to a folder: safe file names from a pattern, no silent overwrites."""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from studio.imaging.metadata import save_image
+from studio.imaging.resize import scale_image
+
+Conflict = Literal["rename", "skip", "overwrite", "error"]
+EXTENSIONS = {"png": ".png", "jpeg": ".jpg", "jpg": ".jpg", "webp": ".webp"}
+DEFAULT_PATTERN = "{model}-{seed}-{n}"
+
+
+class ExportError(OSError):
+    """An export could not be done; the message is for people."""
+
+
+@dataclass(frozen=True)
+class ExportJob:
+    """One image to write: pixels, recipe, and the fields its file name may use."""
+
+    image: np.ndarray
+    recipe: dict[str, Any] | None
+    fields: dict[str, Any]
+
+
+def safe_component(text: str) -> str:
+    """A file-name part with no path separators, control characters or leading dots."""
+    text = unicodedata.normalize("NFC", str(text))
+    text = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', "_", text).strip().lstrip(".")
+    return text[:120] or "image"
+
+
+def file_name(pattern: str, fields: dict[str, Any]) -> str:
+    """Fill ``pattern`` ({model}, {seed}, {n}, {id}, …); unknown fields are an error."""
+    names = {f for _, f, _, _ in string.Formatter().parse(pattern) if f}
+    missing = names - set(fields)
+    if missing:
+        raise ExportError(
+            f"The file-name pattern uses {', '.join(sorted('{' + m + '}' for m in missing))}, "
+            f"which this export does not have. Known: {', '.join(sorted(fields))}."
+        )
+    try:
+        filled = pattern.format(**{k: ("" if v is None else v) for k, v in fields.items()})
+    except (ValueError, IndexError, KeyError) as exc:
+        raise ExportError(f"The file-name pattern {pattern!r} is not valid: {exc}.") from exc
+    return safe_component(filled)
+
+
+def _unique(path: Path) -> Path:
+    if not path.exists():
+        return path
+    for i in range(2, 100_000):
+        candidate = path.with_name(f"{path.stem} ({i}){path.suffix}")
+        if not candidate.exists():
+            return candidate
+    raise ExportError(f"Too many files named like {path.name}.")
+
+
+def export_images(
+    jobs: Sequence[ExportJob],
+    folder: str | Path,
+    fmt: str = "png",
+    pattern: str = DEFAULT_PATTERN,
+    scale: int = 1,
+    smooth: bool = False,
+    conflict: Conflict = "rename",
+    quality: int = 95,
+    progress: Callable[[float], None] | None = None,
+) -> list[Path]:
+    """Write every job into ``folder``; returns the paths written (skipped ones omitted).
+
+    Names come from ``pattern`` and can never leave ``folder``. An existing file is
+    renamed around (``name (2).png``), skipped, overwritten or an error, as ``conflict``
+    says: the window asks the person first and passes their answer.
+    """
+    ext = EXTENSIONS.get(fmt.lower())
+    if ext is None:
+        raise ExportError(f"Unknown format {fmt!r}; use PNG, JPEG or WebP.")
+    if not 1 <= scale <= 64:
+        raise ExportError("The scale must be between 1 and 64.")
+    root = Path(folder).expanduser()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"Cannot create {root}: {exc.strerror or exc}.") from exc
+    root = root.resolve()
+    written: list[Path] = []
+    for i, job in enumerate(jobs):
+        fields = {"n": i + 1, **job.fields}
+        path = root / (file_name(pattern, fields) + ext)
+        if path.resolve().parent != root:  # belt and braces: never write outside
+            raise ExportError(f"{path.name} would be written outside {root}.")
+        if path.exists():
+            if conflict == "skip":
+                continue
+            if conflict == "error":
+                raise ExportError(f"{path.name} already exists in {root}.")
+            if conflict == "rename":
+                path = _unique(path)
+        try:
+            save_image(scale_image(job.image, scale, smooth), path, job.recipe, quality)
+        except OSError as exc:
+            raise ExportError(
+                f"Could not write {path.name}: {exc.strerror or exc}. "
+                f"{len(written)} images were written before this."
+            ) from exc
+        written.append(path)
+        if progress:
+            progress((i + 1) / len(jobs))
+    return written
