@@ -71,14 +71,17 @@ def cmd_generate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     _ensure_writable(out)
     model = _load_model(args.model, args.device)
-    req = GenerateRequest(count=args.count, seed=args.seed, truncation=args.truncation)
+    label = _class_index(model, args.class_name)
+    req = GenerateRequest(args.count, args.seed, args.truncation, label=label)
     images = generate_images(model, req)
     latents = model.module.sample_latents(args.count, args.seed).numpy()
     sha = file_sha256(model.path)
     written = []
     for i, img in enumerate(images):
         # Image i is row i of the seed's draw: the recipe keeps that latent explicitly.
-        recipe = Recipe(model.name, args.seed, args.truncation, latent=latents[i]).to_dict()
+        recipe = Recipe(
+            model.name, args.seed, args.truncation, latent=latents[i], label=label
+        ).to_dict()
         recipe.update(model_sha256=sha, index=i)
         path = out / f"{model.name}-{args.seed}-{i:04d}.png"
         save_image(img, path, recipe=recipe)
@@ -95,6 +98,18 @@ def cmd_generate(args: argparse.Namespace) -> int:
         + (f" and a grid to {args.grid}" if args.grid else "")
     )
     return 0
+
+
+def _class_index(model: Any, name: str | None) -> int | None:
+    """The class index for ``--class NAME`` (None for unconditional models)."""
+    classes = [str(c) for c in model.meta.get("classes", [])]
+    if name is None:
+        return 0 if classes else None
+    if not classes:
+        raise CliError(f"{model.name} has no classes; leave out --class.")
+    if name not in classes:
+        raise CliError(f"{model.name} has no class {name!r}; its classes: {', '.join(classes)}.")
+    return classes.index(name)
 
 
 def _load_model(name: str, device: str) -> Any:
@@ -153,48 +168,68 @@ def cmd_data_emoji(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    from studio.training.dataset import DatasetError
-    from studio.training.run import RunError, TrainConfig
-    from studio.training.session import open_run, run_training
+def _train_config(args: argparse.Namespace) -> Any:
+    from studio.training.run import TrainConfig
 
     model_fields: dict[str, Any] = {"resolution": args.resolution}
     for item in args.model_option or []:
         key, _, value = item.partition("=")
         if not key or not value:
             raise CliError(f"--model-option takes KEY=VALUE, not {item!r}.")
-        model_fields[key] = json.loads(value) if value[0] in "0123456789-[{.tf" else value
+        try:
+            model_fields[key] = json.loads(value)
+        except json.JSONDecodeError:
+            model_fields[key] = value
+    return TrainConfig(
+        kind=args.kind,
+        data=str(Path(args.data).resolve()),
+        steps=args.steps or 20000,
+        epochs=args.epochs,
+        batch=args.batch,
+        lr=args.lr,
+        optimizer=args.optimizer,
+        seed=args.seed,
+        checkpoint_every=args.checkpoint_every,
+        preview_every=args.preview_every,
+        holdout=args.holdout,
+        policy=args.policy,
+        augment=args.augment,
+        augment_strength=args.augment_strength,
+        ada=args.ada,
+        loss=args.loss,
+        beta=args.beta,
+        kl_warmup=args.kl_warmup,
+        r1_gamma=args.r1_gamma,
+        init_from=args.from_model or "",
+        freeze_d=args.freeze_d,
+        conditional=args.conditional,
+        device=args.device,
+        model=model_fields,
+        command="latent-studio " + shlex.join(sys.argv[1:]),
+    )
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from studio.training.dataset import DatasetError
+    from studio.training.run import Run, RunError
+    from studio.training.session import open_run, run_training
+
     try:
         cfg = None
         if not args.resume:
             if not args.data:
                 raise CliError("A new run needs --data DIR.")
-            cfg = TrainConfig(
-                kind=args.kind,
-                data=str(Path(args.data).resolve()),
-                steps=args.steps or 20000,
-                batch=args.batch,
-                lr=args.lr,
-                seed=args.seed,
-                checkpoint_every=args.checkpoint_every,
-                preview_every=args.preview_every,
-                beta=args.beta,
-                r1_gamma=args.r1_gamma,
-                device=args.device,
-                model=model_fields,
-                command="latent-studio " + shlex.join(sys.argv[1:]),
-            )
+            cfg = _train_config(args)
         elif args.steps:
-            from studio.training.run import Run
-
             cfg = Run(args.run).read_config()
             cfg.steps = args.steps
         run = open_run(args.run, cfg, resume=args.resume)
-        total = run.read_config().steps
+        if args.nproc > 1:
+            return _train_processes(args)
         bar = None
         for report in run_training(run, resume=args.resume):
             if bar is None:
-                bar = _progress_bar(f"train {args.kind}", total)
+                bar = _progress_bar(f"train {run.read_config().kind}", report.total)
                 bar.update(report.step - 1)
             bar.update(1)
             shown = {k: f"{v:.3g}" for k, v in report.losses.items() if k != "d_real_sign"}
@@ -207,7 +242,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                 )
         if bar is not None:
             bar.close()
-    except (RunError, DatasetError) as exc:
+    except (RunError, DatasetError, ValueError) as exc:
         raise CliError(str(exc)) from None
     except KeyboardInterrupt:
         print("\nStopped. Continue with --resume; the last checkpoint is kept.", file=sys.stderr)
@@ -216,17 +251,76 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train_processes(args: argparse.Namespace) -> int:
+    """Hand the run to torchrun with ``--nproc`` processes (GPUs, or gloo on CPUs)."""
+    import subprocess
+
+    from studio.training.ddp import torchrun_command
+
+    cmd = torchrun_command(args.run, args.nproc, resume=args.resume)
+    print("Running: " + shlex.join(cmd), file=sys.stderr)
+    try:
+        return subprocess.call(cmd)
+    except KeyboardInterrupt:
+        print("\nStopped. Continue with --resume; the last checkpoint is kept.", file=sys.stderr)
+        return 130
+
+
+def cmd_data_scan(args: argparse.Namespace) -> int:
+    from studio.training.scan import scan_folder
+
+    try:
+        report = scan_folder(args.folder, min_side=args.min_size)
+    except FileNotFoundError as exc:
+        raise CliError(str(exc)) from None
+    print(report.summary())
+    if args.verbose:
+        for e in report.skipped:
+            print(f"  {e.path}: {e.reason}")
+    if not report.usable:
+        raise CliError(f"{args.folder} has no usable images.")
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from studio.training.export import ExportError, export_run
 
     try:
-        path, meta = export_run(args.run, args.name, out=args.out, half=not args.fp32)
+        out = getattr(args, "out", None)
+        path, meta = export_run(args.run, args.name, out=out, half=not args.fp32)
     except ExportError as exc:
         raise CliError(str(exc)) from None
     print(f"Exported {args.name} to {path} ({path.stat().st_size / 1e6:.1f} MB)")
     figures = meta.get("figures", {})
     if figures:
         print("Measured: " + ", ".join(f"{k}={v}" for k, v in figures.items()))
+    return 0
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from studio.pipelines.metrics import evaluate_model
+    from studio.training.dataset import DatasetError, load_folder
+
+    model = _load_model(args.model, args.device)
+    net = _load_model(args.features, args.device)
+    if net.kind != "features":
+        raise CliError(f"{net.name} is not a feature network.")
+    try:
+        real = load_folder(args.data, model.module.resolution, split="all", holdout=0).images
+    except DatasetError as exc:
+        raise CliError(str(exc)) from None
+    report = evaluate_model(model, net, real, args.count or None, args.seed)
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        print(
+            f"{model.name} against {args.data} ({report.real_images} real, "
+            f"{report.fake_images} generated), measured with {report.features}:"
+        )
+        print(f"  FID ({report.features})  {report.fid:.2f}")
+        print(f"  KID ({report.features})  {report.kid:.4f} ± {report.kid_std:.4f}")
+        print(f"  precision {report.precision:.3f}   recall {report.recall:.3f}")
+        print(f"  Inception-style score ({report.features})  {report.inception_style_score:.2f}")
     return 0
 
 
@@ -456,6 +550,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     g.add_argument("--out", required=True, help="folder for the PNGs")
     g.add_argument("--grid", help="also write one contact-sheet image here")
+    g.add_argument("--class", dest="class_name", help="class, for class-conditional models")
     g.set_defaults(func=cmd_generate)
 
     d = sub.add_parser("data", help="prepare training data")
@@ -466,21 +561,40 @@ def build_parser() -> argparse.ArgumentParser:
     de.add_argument("--font", help="path to NotoColorEmoji.ttf")
     de.set_defaults(func=cmd_data_emoji)
 
-    t = sub.add_parser("train", help="train a GAN or VAE on a folder of images")
-    t.add_argument("kind", choices=["gan", "vae"])
+    ds = dsub.add_parser("scan", help="report which images of a folder can be trained on")
+    ds.add_argument("folder")
+    ds.add_argument("--min-size", type=int, default=16, help="smallest usable side in px")
+    ds.add_argument("-v", "--verbose", action="store_true", help="list every skipped file")
+    ds.set_defaults(func=cmd_data_scan)
+
+    t = sub.add_parser("train", help="train or fine-tune a GAN or VAE on a folder of images")
+    t.add_argument("kind", choices=["gan", "vae", "features"], help="features: the metrics net")
     t.add_argument("--data", help="folder of training images")
     t.add_argument("--run", required=True, help="run folder (checkpoints, previews, log)")
     t.add_argument("--steps", type=int, default=0, help="total steps (default 20000)")
+    t.add_argument("--epochs", type=float, default=0.0, help="train this many epochs instead")
     t.add_argument("--resume", action="store_true", help="continue the run in --run")
+    t.add_argument("--from", dest="from_model", help="fine-tune from this model (name or file)")
+    t.add_argument("--freeze-d", type=int, default=0, help="GAN fine-tune: fixed lower D layers")
+    t.add_argument("--conditional", action="store_true", help="GAN: subfolders are classes")
     t.add_argument("--batch", type=int, default=32)
     t.add_argument("--lr", type=float, default=0.0)
+    t.add_argument("--optimizer", choices=["adam", "rmsprop", "sgd"], default="adam")
+    t.add_argument("--loss", choices=["nonsat", "hinge"], default="nonsat", help="GAN loss")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--resolution", type=int, default=64)
+    t.add_argument("--holdout", type=float, default=0.1, help="fraction kept out of training")
+    t.add_argument("--policy", choices=["pad", "crop", "stretch"], default="pad")
+    t.add_argument("--augment", default="color,translation,cutout", help="DiffAugment policy")
+    t.add_argument("--augment-strength", type=float, default=-1.0, help="<0: by set size")
+    t.add_argument("--ada", action="store_true", help="adapt augmentation to D overfitting")
     t.add_argument("--beta", type=float, default=1.0, help="VAE KL weight")
+    t.add_argument("--kl-warmup", type=int, default=2000, help="VAE steps to ramp the KL")
     t.add_argument("--r1-gamma", type=float, default=1.0, help="GAN R1 weight")
     t.add_argument("--checkpoint-every", type=int, default=500)
     t.add_argument("--preview-every", type=int, default=500)
     t.add_argument("--device", default="auto")
+    t.add_argument("--nproc", type=int, default=1, help="processes (GPUs) to train on")
     t.add_argument(
         "--model-option",
         action="append",
@@ -495,6 +609,22 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", help="folder (default: your user model folder)")
     e.add_argument("--fp32", action="store_true", help="keep 32-bit weights")
     e.set_defaults(func=cmd_export)
+
+    pb = sub.add_parser("publish", help="publish a run to your model folder for the studio")
+    pb.add_argument("run", help="run folder")
+    pb.add_argument("--name", required=True)
+    pb.add_argument("--fp32", action="store_true", help="keep 32-bit weights")
+    pb.set_defaults(func=cmd_export)
+    mt = sub.add_parser("metrics", help="FID/KID, precision/recall of a model against a folder")
+    mt.add_argument("--model", required=True)
+    mt.add_argument("--data", required=True, help="folder of real images")
+    mt.add_argument("--features", default="studio-features", help="feature network model")
+    mt.add_argument("--count", type=int, default=0, help="samples to generate (default: as many)")
+    mt.add_argument("--seed", type=int, default=0)
+    mt.add_argument("--device", default="auto")
+    mt.add_argument("--json", action="store_true")
+    mt.set_defaults(func=cmd_metrics)
+
     gal = sub.add_parser("gallery", help="list, import, export and morph kept images")
     gsub = gal.add_subparsers(dest="gallery_command", metavar="ACTION", required=True)
     gl = gsub.add_parser("list", help="list kept images")

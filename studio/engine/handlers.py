@@ -43,6 +43,7 @@ class ModelInfo:
     device: str
     data: str
     sha256: str
+    classes: tuple[str, ...] = ()  # class names of a class-conditional model
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,6 +134,7 @@ def load_model(req: LoadModel, ctx: JobContext) -> ModelInfo:
         device=describe_device(ctx.device),
         data=str(model.meta.get("data", {}).get("name", "")),
         sha256=file_sha256(model.path),
+        classes=tuple(str(c) for c in model.meta.get("classes", [])),
     )
 
 
@@ -141,7 +143,9 @@ def render(req: RenderLatent, ctx: JobContext) -> RenderResult:
     dirs = ctx.directions.get(model, max(12, len(req.edits))) if any(req.edits) else None
     ctx.cancel.check()
     t0 = time.perf_counter()
-    image = render_image(model, req.seed, req.truncation, req.edits, dirs, req.layers, req.latent)
+    image = render_image(
+        model, req.seed, req.truncation, req.edits, dirs, req.layers, req.latent, req.label
+    )
     return RenderResult(image, (time.perf_counter() - t0) * 1000, req)
 
 
@@ -153,9 +157,8 @@ def compute_directions(req: ComputeDirections, ctx: JobContext) -> DirectionsInf
 
 def generate_grid(req: GenerateGrid, ctx: JobContext) -> np.ndarray:
     model = ctx.cache.get(req.model, ctx.device)
-    return generate_images(
-        model, GenerateRequest(req.count, req.seed, req.truncation), ctx.progress, ctx.cancel
-    )
+    request = GenerateRequest(req.count, req.seed, req.truncation, label=req.label)
+    return generate_images(model, request, ctx.progress, ctx.cancel)
 
 
 def render_morph(req: RenderMorph, ctx: JobContext) -> list[np.ndarray]:
@@ -165,7 +168,7 @@ def render_morph(req: RenderMorph, ctx: JobContext) -> list[np.ndarray]:
     need = max((len(r.edits) for r in req.recipes), default=0)
     dirs = ctx.directions.get(model, max(12, need)) if need else None
     keys = [
-        edited_latent(model, r.seed, r.truncation, r.edits, dirs, r.layers, r.latent)
+        edited_latent(model, r.seed, r.truncation, r.edits, dirs, r.layers, r.latent, r.label)
         for r in req.recipes
     ]
     path = interpolate_latents(keys, req.frames, req.mode, req.loop)  # type: ignore[arg-type]

@@ -55,6 +55,7 @@ class GenerateGrid:
     count: int
     seed: int
     truncation: float = 1.0
+    label: int | None = None
 
 
 @dataclass(frozen=True)

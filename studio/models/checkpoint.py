@@ -13,7 +13,7 @@ import json
 import os
 import struct
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,9 @@ META_KEY = "latent_studio"
 MAX_CHECKPOINT_BYTES = 2 * 1024**3
 MAX_HEADER_BYTES = 64 * 1024 * 1024
 PICKLE_SUFFIXES = {".pt", ".pth", ".pkl", ".ckpt"}
+# Tensors stored beside the model that the model itself does not use (a GAN's
+# discriminator, kept so fine-tuning can start from it).
+EXTRA_PREFIX = "extra."
 
 
 class CheckpointError(ValueError):
@@ -44,6 +47,7 @@ class LoadedModel:
     kind: str
     meta: dict[str, Any]
     path: Path
+    extras: dict[str, torch.Tensor] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -83,12 +87,21 @@ def atomic_write(path: Path, write: Any) -> None:
 
 
 def save_checkpoint(
-    module: nn.Module, path: str | os.PathLike[str], meta: dict[str, Any], half: bool = False
+    module: nn.Module,
+    path: str | os.PathLike[str],
+    meta: dict[str, Any],
+    half: bool = False,
+    extras: dict[str, torch.Tensor] | None = None,
 ) -> Path:
-    """Write weights and metadata to ``path`` atomically; ``half`` stores fp16 floats."""
+    """Write weights and metadata to ``path`` atomically; ``half`` stores fp16 floats.
+
+    ``extras`` are stored under ``extra.`` names and handed back by loading, unused by
+    the module.
+    """
     path = Path(path)
     tensors: dict[str, torch.Tensor] = {}
-    for key, value in module.state_dict().items():
+    named = {**module.state_dict(), **{EXTRA_PREFIX + k: v for k, v in (extras or {}).items()}}
+    for key, value in named.items():
         t = value.detach().to("cpu")
         if half and t.is_floating_point():
             t = t.half()
@@ -230,12 +243,20 @@ def load_checkpoint(
         )
     arch, cfg = _check_meta(meta, path.name)
     module = build(arch.name, cfg)
+    extras = {
+        k[len(EXTRA_PREFIX) :]: v.float() if v.is_floating_point() else v
+        for k, v in state.items()
+        if k.startswith(EXTRA_PREFIX)
+    }
+    state = {k: v for k, v in state.items() if not k.startswith(EXTRA_PREFIX)}
     check_state(module, state, path.name)
     # Stored fp16 to keep files small; compute in fp32.
     state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
     module.load_state_dict(state, strict=True)
     module.eval().requires_grad_(False).to(device)
-    return LoadedModel(module=module, arch=arch.name, kind=arch.kind, meta=meta, path=path)
+    return LoadedModel(
+        module=module, arch=arch.name, kind=arch.kind, meta=meta, path=path, extras=extras
+    )
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:

@@ -31,6 +31,7 @@ class GANConfig:
     channel_max: int = 256
     mapping_lr_mult: float = 0.01
     w_avg_beta: float = 0.995
+    num_classes: int = 0  # > 0: class-conditional (labels are class indices)
 
     def __post_init__(self) -> None:
         log2 = math.log2(self.resolution)
@@ -41,6 +42,8 @@ class GANConfig:
         for name in ("z_dim", "w_dim", "mapping_layers", "channel_base", "channel_max"):
             if getattr(self, name) < 1:
                 raise ValueError(f"GAN {name} must be positive.")
+        if self.num_classes < 0:
+            raise ValueError("GAN num_classes must be 0 (unconditional) or more.")
 
     def channels(self, res: int) -> int:
         """Feature channels at a given resolution (fewer as the images grow)."""
@@ -56,6 +59,10 @@ class GANConfig:
         return 1 + 2 * (len(self.resolutions) - 1) + 1
 
 
+def _normalize(x: torch.Tensor) -> torch.Tensor:
+    return x * torch.rsqrt(x.square().mean(dim=1, keepdim=True) + 1e-8)
+
+
 class MappingNetwork(nn.Module):
     """z → w through a small MLP, with the running mean of w kept for truncation."""
 
@@ -63,7 +70,12 @@ class MappingNetwork(nn.Module):
 
     def __init__(self, cfg: GANConfig) -> None:
         super().__init__()
-        dims = [cfg.z_dim] + [cfg.w_dim] * cfg.mapping_layers
+        self.num_classes = cfg.num_classes
+        if cfg.num_classes:
+            # As in StyleGAN2-ADA: an embedded one-hot label joins the normalised z.
+            self.embed = EqLinear(cfg.num_classes, cfg.z_dim)
+        in_dim = cfg.z_dim * (2 if cfg.num_classes else 1)
+        dims = [in_dim] + [cfg.w_dim] * cfg.mapping_layers
         self.layers = nn.ModuleList(
             EqLinear(a, b, lr_mult=cfg.mapping_lr_mult, activate=True)
             for a, b in zip(dims[:-1], dims[1:], strict=True)
@@ -71,9 +83,16 @@ class MappingNetwork(nn.Module):
         self.register_buffer("w_avg", torch.zeros(cfg.w_dim))
         self.w_avg_beta = cfg.w_avg_beta
 
-    def forward(self, z: torch.Tensor, update_w_avg: bool = False) -> torch.Tensor:
+    def forward(
+        self, z: torch.Tensor, labels: torch.Tensor | None = None, update_w_avg: bool = False
+    ) -> torch.Tensor:
         # Normalise z to the unit sphere × sqrt(dim), as StyleGAN does (pixel norm).
-        x = z * torch.rsqrt(z.square().mean(dim=1, keepdim=True) + 1e-8)
+        x = _normalize(z)
+        if self.num_classes:
+            if labels is None:
+                raise ValueError("This model is class-conditional: choose a class.")
+            onehot = F.one_hot(labels.to(z.device).long(), self.num_classes).to(z.dtype)
+            x = torch.cat([x, _normalize(self.embed(onehot))], dim=1)
         for layer in self.layers:
             x = layer(x)
         if update_w_avg:
@@ -163,9 +182,11 @@ class StyleGenerator(nn.Module):
         """z for ``seed`` (CPU-drawn, so the same on every device)."""
         return seeded_normal(n, self.cfg.z_dim, seed)
 
-    def map(self, z: torch.Tensor, truncation: float = 1.0) -> torch.Tensor:
+    def map(
+        self, z: torch.Tensor, truncation: float = 1.0, labels: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """z → w, pulled toward the mean w by ``truncation`` (1 = none, 0 = the mean)."""
-        w = self.mapping(z.to(model_device(self)))
+        w = self.mapping(z.to(model_device(self)), labels)
         if truncation != 1.0:
             w = self.mapping.w_avg.lerp(w, truncation)
         return w
@@ -176,21 +197,29 @@ class StyleGenerator(nn.Module):
             ws = ws.unsqueeze(1).expand(-1, self.num_ws, -1)
         return self.synthesis(ws)
 
-    def decode(self, latents: torch.Tensor, truncation: float = 1.0) -> torch.Tensor:
+    def decode(
+        self, latents: torch.Tensor, truncation: float = 1.0, labels: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """z (N, z_dim) → images in [-1, 1]."""
-        return self.synthesize(self.map(latents, truncation))
+        return self.synthesize(self.map(latents, truncation, labels))
 
-    def sample(self, n: int, seed: int, truncation: float = 1.0) -> torch.Tensor:
-        return self.decode(self.sample_latents(n, seed), truncation)
+    def sample(
+        self, n: int, seed: int, truncation: float = 1.0, labels: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        return self.decode(self.sample_latents(n, seed), truncation, labels)
 
     def forward(
-        self, z: torch.Tensor, mix_z: torch.Tensor | None = None, mix_cutoff: int = 0
+        self,
+        z: torch.Tensor,
+        mix_z: torch.Tensor | None = None,
+        mix_cutoff: int = 0,
+        labels: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Training forward: z → images, with optional style mixing from ``mix_z``."""
-        w = self.mapping(z, update_w_avg=self.training)
+        w = self.mapping(z, labels, update_w_avg=self.training)
         ws = w.unsqueeze(1).expand(-1, self.num_ws, -1)
         if mix_z is not None and 0 < mix_cutoff < self.num_ws:
-            w2 = self.mapping(mix_z).unsqueeze(1)
+            w2 = self.mapping(mix_z, labels).unsqueeze(1)
             ws = torch.cat([ws[:, :mix_cutoff], w2.expand(-1, self.num_ws - mix_cutoff, -1)], 1)
         return self.synthesis(ws)
 
@@ -226,8 +255,13 @@ class Discriminator(nn.Module):
         self.conv = EqConv2d(ch4 + 1, ch4)
         self.fc = EqLinear(ch4 * 16, ch4, activate=True)
         self.out = EqLinear(ch4, 1)
+        self.num_classes = cfg.num_classes
+        if cfg.num_classes:
+            # Projection discriminator: the label's embedding dotted with the features.
+            self.project = EqLinear(cfg.num_classes, ch4)
 
     def features(self, img: torch.Tensor) -> torch.Tensor:
+        """Penultimate features (N, C)."""
         x = self.fromrgb(img)
         for block in self.blocks:
             x = block(x)
@@ -241,5 +275,14 @@ class Discriminator(nn.Module):
         x = self.conv(x)
         return self.fc(x.flatten(1))
 
-    def forward(self, img: torch.Tensor) -> torch.Tensor:
-        return self.out(self.features(img)).squeeze(1)
+    def lower_layers(self, count: int) -> list[nn.Module]:
+        """The input layer and the first ``count - 1`` blocks: what FreezeD keeps fixed."""
+        return [self.fromrgb, *list(self.blocks)[: max(0, count - 1)]] if count > 0 else []
+
+    def forward(self, img: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        h = self.features(img)
+        logits = self.out(h).squeeze(1)
+        if self.num_classes and labels is not None:
+            onehot = F.one_hot(labels.to(img.device).long(), self.num_classes).to(h.dtype)
+            logits = logits + (h * self.project(onehot)).sum(1) / math.sqrt(h.shape[1])
+        return logits

@@ -8,6 +8,7 @@ from typing import Any
 
 from torch import nn
 
+from studio.models.features import FeatureNet, FeaturesConfig
 from studio.models.gan import GANConfig, StyleGenerator
 from studio.models.vae import ConvVAE, VAEConfig
 
@@ -19,13 +20,16 @@ class Arch:
     name: str
     config: type
     module: type[nn.Module]
-    kind: str  # "gan" or "vae"
+    kind: str  # "gan", "vae", or "features" (the metrics network, not for drawing)
 
 
 ARCHS: dict[str, Arch] = {
     "stylegan": Arch("stylegan", GANConfig, StyleGenerator, "gan"),
     "vae": Arch("vae", VAEConfig, ConvVAE, "vae"),
+    "features": Arch("features", FeaturesConfig, FeatureNet, "features"),
 }
+
+GENERATIVE_KINDS = ("gan", "vae")
 
 
 def get_arch(name: str) -> Arch:

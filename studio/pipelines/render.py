@@ -16,7 +16,7 @@ import torch
 
 from studio.models.checkpoint import LoadedModel
 from studio.pipelines.directions import Directions
-from studio.pipelines.sample import to_uint8
+from studio.pipelines.sample import class_labels, to_uint8
 
 RECIPE_VERSION = 1
 
@@ -31,6 +31,7 @@ class Recipe:
     edits: tuple[float, ...] = ()
     layers: tuple[int, int] | None = None
     latent: np.ndarray | None = None
+    label: int | None = None  # class index, for class-conditional models
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -41,6 +42,7 @@ class Recipe:
             "edits": list(self.edits),
             "layers": list(self.layers) if self.layers else None,
             "latent": None if self.latent is None else [float(v) for v in self.latent.ravel()],
+            "label": self.label,
         }
 
     @staticmethod
@@ -56,6 +58,7 @@ class Recipe:
                 edits=tuple(float(v) for v in d.get("edits") or ()),
                 layers=(int(layers[0]), int(layers[1])) if layers else None,
                 latent=None if latent is None else np.asarray(latent, dtype=np.float32),
+                label=None if d.get("label") is None else int(d["label"]),
             )
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise ValueError(f"The recipe is not valid: {exc}.") from None
@@ -77,6 +80,7 @@ def edited_latent(
     directions: Directions | None = None,
     layers: tuple[int, int] | None = None,
     latent: np.ndarray | None = None,
+    label: int | None = None,
 ) -> torch.Tensor:
     """The decoder input: (1, num_ws, w_dim) for a GAN, (1, D) for a VAE."""
     module: Any = model.module
@@ -85,7 +89,8 @@ def edited_latent(
     if directions is not None and any(edits):
         offset = torch.from_numpy(directions.offset(edits))
     if model.kind == "gan":
-        w = module.map(z, truncation)
+        labels = class_labels(model, 1, label)
+        w = module.map(z, truncation, labels)
         ws = w.unsqueeze(1).repeat(1, module.num_ws, 1)
         if offset is not None:
             lo, hi = layers or (0, int(module.num_ws))
@@ -112,7 +117,8 @@ def render_image(
     directions: Directions | None = None,
     layers: tuple[int, int] | None = None,
     latent: np.ndarray | None = None,
+    label: int | None = None,
 ) -> np.ndarray:
     """uint8 (R, R, 3): the seed's (or ``latent``'s) image with ``edits`` applied."""
-    x = edited_latent(model, seed, truncation, edits, directions, layers, latent)
+    x = edited_latent(model, seed, truncation, edits, directions, layers, latent, label)
     return to_uint8(decode_edited(model, x))[0]

@@ -22,6 +22,23 @@ class GenerateRequest:
     seed: int
     truncation: float = 1.0
     batch: int = 64
+    label: int | None = None  # class index, for class-conditional models
+
+
+def num_classes(model: LoadedModel) -> int:
+    """How many classes a conditional model has (0 for unconditional models)."""
+    return int(getattr(getattr(model.module, "cfg", None), "num_classes", 0))
+
+
+def class_labels(model: LoadedModel, n: int, label: int | None) -> torch.Tensor | None:
+    """Labels for ``n`` images of a conditional model (class 0 if none chosen), else None."""
+    classes = num_classes(model)
+    if not classes:
+        return None
+    index = 0 if label is None else int(label)
+    if not 0 <= index < classes:
+        raise ValueError(f"Class {index} does not exist; this model has {classes} classes.")
+    return torch.full((n,), index, dtype=torch.long)
 
 
 def to_uint8(images: torch.Tensor) -> np.ndarray:
@@ -45,7 +62,12 @@ def generate_images(
         if cancel is not None:
             cancel.check()
         chunk = latents[start : start + req.batch]
-        out.append(to_uint8(module.decode(chunk, req.truncation)))  # type: ignore[operator]
+        labels = class_labels(model, len(chunk), req.label)
+        if labels is None:
+            images = module.decode(chunk, req.truncation)  # type: ignore[operator]
+        else:
+            images = module.decode(chunk, req.truncation, labels)  # type: ignore[operator]
+        out.append(to_uint8(images))
         if progress:
             progress(min(1.0, (start + len(chunk)) / req.count))
     return np.concatenate(out)

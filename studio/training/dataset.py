@@ -15,13 +15,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from studio.imaging.decode import ImageError, load_image
-from studio.imaging.resize import ResizePolicy, fit_square
+from studio.imaging.resize import ResizePolicy
 from studio.pipelines.sample import to_uint8
+from studio.training.scan import scan_folder
 
 __all__ = ["to_uint8"]  # re-exported: trainers turn previews into pixels with it
-
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
 
 
 class DatasetError(ValueError):
@@ -30,11 +28,13 @@ class DatasetError(ValueError):
 
 @dataclass
 class FolderData:
-    """Decoded images (N, R, R, 3) uint8 plus what was skipped and why."""
+    """Decoded images (N, R, R, 3) uint8, their paths, labels, and what was skipped."""
 
     images: np.ndarray
     paths: list[str]
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    labels: np.ndarray | None = None  # class index per image, when the folder has classes
+    classes: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -48,49 +48,52 @@ def in_holdout(rel_path: str, fraction: float) -> bool:
     return (h / 2**64) < fraction
 
 
-def list_images(root: Path) -> list[Path]:
-    """Image-like files under ``root``, recursively, sorted for a stable order."""
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-
-
 def load_folder(
     root: str | Path,
     resolution: int,
     split: str = "train",
     holdout: float = 0.1,
     policy: ResizePolicy = "pad",
-    progress: Callable[[int, int], None] | None = None,
+    background: tuple[int, int, int] = (255, 255, 255),
+    progress: Callable[[float], None] | None = None,
 ) -> FolderData:
-    """Decode the images of ``split`` ("train", "holdout" or "all") at ``resolution``."""
+    """Scan and decode the images of ``split`` ("train", "holdout" or "all").
+
+    Duplicates, corrupt files and the like are skipped as the scan report says; when
+    every image sits in a subfolder, the subfolder names become class labels.
+    """
     root = Path(root)
     if not root.is_dir():
         raise DatasetError(f"The data folder {root} does not exist.")
-    files = list_images(root)
-    chosen = []
-    for p in files:
-        rel = p.relative_to(root).as_posix()
-        held = in_holdout(rel, holdout)
-        if split == "all" or (split == "holdout") == held:
-            chosen.append((p, rel))
-    images: list[np.ndarray] = []
-    paths: list[str] = []
-    skipped: list[tuple[str, str]] = []
-    for i, (p, rel) in enumerate(chosen):
-        try:
-            rgb = load_image(p).rgb
-        except ImageError as exc:
-            skipped.append((rel, str(exc)))
-            continue
-        images.append(fit_square(rgb, resolution, policy=policy))
-        paths.append(rel)
-        if progress:
-            progress(i + 1, len(chosen))
-    if not images:
+    report = scan_folder(root, resolution, policy, background, progress=progress)
+    usable = report.usable
+    classes = report.classes
+    keep = [
+        i
+        for i, e in enumerate(usable)
+        if split == "all" or (split == "holdout") == in_holdout(e.path, holdout)
+    ]
+    if not keep or report.images is None:
         raise DatasetError(
-            f"No usable images in {root} (split {split!r}): "
-            f"{len(files)} image files found, {len(skipped)} unreadable."
+            f"No usable images in {root} (split {split!r}): {len(report.entries)} files, "
+            f"{len(report.skipped)} skipped."
+            + (
+                f" First problem: {report.skipped[0].path}: {report.skipped[0].reason}."
+                if report.skipped
+                else ""
+            )
         )
-    return FolderData(np.stack(images), paths, skipped)
+    labels = None
+    if classes:
+        index = {c: k for k, c in enumerate(classes)}
+        labels = np.asarray([index[usable[i].label] for i in keep], dtype=np.int64)
+    return FolderData(
+        report.images[keep],
+        [usable[i].path for i in keep],
+        [(e.path, e.reason) for e in report.skipped],
+        labels,
+        classes,
+    )
 
 
 def to_tensor(batch: np.ndarray) -> torch.Tensor:

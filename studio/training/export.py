@@ -12,10 +12,12 @@ import torch
 
 from studio.models.catalog import user_model_dir
 from studio.models.checkpoint import metadata_for, save_checkpoint
+from studio.models.features import FeatureNet, FeaturesConfig
 from studio.models.gan import GANConfig, StyleGenerator
 from studio.models.vae import ConvVAE, VAEConfig
 from studio.pipelines.directions import DEFAULT_K
 from studio.training.dataset import DatasetError, load_folder
+from studio.training.finetune import DISC_PREFIX
 from studio.training.gan_trainer import pairwise_diversity
 from studio.training.run import Run, RunError, TrainConfig
 from studio.training.vae_trainer import psnr
@@ -42,11 +44,17 @@ def data_info(folder: str) -> dict[str, Any]:
 
 def _module_from_state(cfg: TrainConfig, state: dict[str, Any]) -> torch.nn.Module:
     module: torch.nn.Module
+    # States from before the config was saved with them fall back to the run's settings.
     if cfg.kind == "gan":
-        module = StyleGenerator(GANConfig(**cfg.model))
+        fields = state.get("model_config") or dict(cfg.model)
+        module = StyleGenerator(GANConfig(**fields))
         module.load_state_dict(state["G_ema"])
+    elif cfg.kind == "features":
+        module = FeatureNet(FeaturesConfig(**state["model_config"]))
+        module.load_state_dict(state["model"])
     else:
-        module = ConvVAE(VAEConfig(**{"beta": cfg.beta, **cfg.model}))
+        fields = state.get("model_config") or {"beta": cfg.beta, **cfg.model}
+        module = ConvVAE(VAEConfig(**fields))
         module.load_state_dict(state["model"])
     return module.eval().requires_grad_(False)
 
@@ -55,7 +63,23 @@ def _module_from_state(cfg: TrainConfig, state: dict[str, Any]) -> torch.nn.Modu
 def measure(cfg: TrainConfig, module: Any) -> dict[str, float]:
     """Quality figures stored in the checkpoint (measured now, on the CPU)."""
     figures: dict[str, float] = {}
-    if cfg.kind == "vae":
+    if cfg.kind == "features":
+        try:
+            held = load_folder(cfg.data, module.resolution, split="holdout", holdout=cfg.holdout)
+        except DatasetError:
+            return figures
+        from studio.training.dataset import to_tensor
+
+        assert held.labels is not None
+        pred = torch.cat(
+            [
+                module(to_tensor(held.images[i : i + 128])).argmax(1)
+                for i in range(0, len(held), 128)
+            ]
+        )
+        figures["holdout_accuracy"] = round(float((pred.numpy() == held.labels).mean()), 4)
+        figures["holdout_images"] = len(held)
+    elif cfg.kind == "vae":
         try:
             held = load_folder(cfg.data, module.resolution, split="holdout", holdout=cfg.holdout)
         except DatasetError:
@@ -69,7 +93,9 @@ def measure(cfg: TrainConfig, module: Any) -> dict[str, float]:
         figures["holdout_psnr_db"] = round(float(torch.cat(scores).mean()), 2)
         figures["holdout_images"] = len(held)
     else:
-        samples = module.sample(64, 0)  # type: ignore[operator]
+        classes = module.cfg.num_classes
+        labels = torch.arange(64) % classes if classes else None
+        samples = module.sample(64, 0, labels=labels)
         figures["sample_diversity"] = round(pairwise_diversity(samples), 4)
         flat = samples.flatten(1)
         d = torch.cdist(flat, flat) / flat.shape[1] ** 0.5
@@ -120,8 +146,17 @@ def export_run(
     speeds = [r["images_per_s"] for r in log if r.get("images_per_s")]
     figures = measure(cfg, module)
     extra: dict[str, Any] = {}
+    extras: dict[str, torch.Tensor] = {}
     if cfg.kind == "vae":
         extra["directions"] = vae_training_directions(cfg, module)
+    elif cfg.kind == "features":
+        extra["classes"] = list(state.get("classes") or [])
+        extra["label"] = "studio features"
+    else:
+        # The discriminator travels with the generator so fine-tuning can start from it.
+        extras = {DISC_PREFIX + k: v for k, v in state["D"].items()}
+        if state.get("classes"):
+            extra["classes"] = list(state["classes"])
     if speeds:
         figures["train_images_per_s"] = round(sorted(speeds)[len(speeds) // 2], 2)
     import platform
@@ -135,12 +170,19 @@ def export_run(
             "steps": int(state["step"]),
             "batch": cfg.batch,
             "seconds": round(float(state.get("seconds", 0.0)), 1),
-            "device": cfg.device if cfg.device != "auto" else f"auto ({platform.machine()})",
+            "device": state.get("device") or f"{cfg.device} ({platform.machine()})",
             "torch": torch.__version__,
         },
         figures=figures,
         **extra,
     )
     folder = Path(out) if out else user_model_dir()
-    path = save_checkpoint(module, folder / f"{name}.safetensors", meta, half=half)
+    try:
+        path = save_checkpoint(
+            module, folder / f"{name}.safetensors", meta, half=half, extras=extras
+        )
+    except OSError as exc:
+        raise ExportError(
+            f"Could not write the model to {folder}: {exc.strerror or exc}."
+        ) from None
     return path, meta

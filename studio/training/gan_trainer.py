@@ -1,8 +1,12 @@
-"""GAN training: non-saturating loss with lazy R1, DiffAugment, style mixing, EMA."""
+"""GAN training: non-saturating + lazy R1 or hinge loss, DiffAugment (fixed, by set
+size, or adaptive), style mixing, EMA, fine-tuning with FreezeD, class conditioning,
+mixed precision on CUDA, and data parallelism over processes."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -10,10 +14,17 @@ import torch
 import torch.nn.functional as F
 
 from studio.models.gan import Discriminator, GANConfig, StyleGenerator
-from studio.training.augment import diff_augment, random_flip
+from studio.training.augment import (
+    AdaptiveStrength,
+    Draw,
+    diff_augment,
+    random_flip,
+    strength_for_set_size,
+)
 from studio.training.dataset import FolderData, to_uint8
-from studio.training.loop import Trainer, preview_grid
-from studio.training.run import TrainConfig
+from studio.training.finetune import load_start_weights
+from studio.training.loop import Trainer, preview_grid, sync_buffers, sync_gradients
+from studio.training.run import TrainConfig, make_optimizer
 
 PREVIEW_SEED = 12345
 PREVIEW_COUNT = 32
@@ -30,75 +41,164 @@ def pairwise_diversity(images: torch.Tensor) -> float:
 class GANTrainer(Trainer):
     """Trains a :class:`StyleGenerator` against a :class:`Discriminator`."""
 
-    def __init__(self, cfg: TrainConfig, data: FolderData, device: torch.device) -> None:
-        super().__init__(cfg, data, device)
+    def __init__(
+        self,
+        cfg: TrainConfig,
+        data: FolderData,
+        device: torch.device,
+        rank: int = 0,
+        world: int = 1,
+    ) -> None:
+        super().__init__(cfg, data, device, rank, world)
         torch.manual_seed(cfg.seed)  # initial weights are a function of the seed
-        self.gcfg = GANConfig(**cfg.model)
+        fields = dict(cfg.model)
+        start = load_start_weights(cfg.init_from, "gan") if cfg.init_from else None
+        if start is not None:
+            fields = {**start.config, "num_classes": fields.get("num_classes", 0)}
+        if cfg.conditional:
+            if not data.classes:
+                raise ValueError(
+                    "Class-conditional training needs every image in a subfolder "
+                    "named after its class, and at least two classes."
+                )
+            fields["num_classes"] = len(data.classes)
+        if start is not None and start.config.get("num_classes", 0) != fields.get("num_classes", 0):
+            raise ValueError(
+                f"{start.name} was trained with {start.config.get('num_classes', 0)} classes; "
+                "fine-tuning keeps the classes of the model it starts from."
+            )
+        self.gcfg = GANConfig(**fields)
         self.G = StyleGenerator(self.gcfg).to(device)
         self.D = Discriminator(self.gcfg).to(device)
+        if start is not None:
+            start.apply(self.G, self.D)
+        self.frozen = [p for m in self.D.lower_layers(cfg.freeze_d) for p in m.parameters()]
+        for p in self.frozen:
+            p.requires_grad_(False)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         lr = cfg.learning_rate
         # Lazy R1 runs every r1_every steps; adjust D's Adam as StyleGAN2 does.
-        ratio = cfg.r1_every / (cfg.r1_every + 1)
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=lr, betas=(0.0, 0.99), eps=1e-8)
-        self.opt_d = torch.optim.Adam(
-            self.D.parameters(), lr=lr * ratio, betas=(0.0, 0.99**ratio), eps=1e-8
+        ratio = cfg.r1_every / (cfg.r1_every + 1) if cfg.loss == "nonsat" else 1.0
+        self.opt_g = make_optimizer(self.G.parameters(), cfg.optimizer, lr)
+        trainable_d = [p for p in self.D.parameters() if p.requires_grad]
+        self.opt_d = make_optimizer(trainable_d, cfg.optimizer, lr * ratio, (0.0, 0.99**ratio))
+        strength = cfg.augment_strength
+        if strength < 0:
+            strength = strength_for_set_size(len(data))
+        self.ada = AdaptiveStrength(0.0 if cfg.ada else strength, cfg.ada_target)
+        self.use_amp = cfg.amp and device.type == "cuda"
+        self.amp_dtype = (
+            torch.bfloat16 if self.use_amp and torch.cuda.is_bf16_supported() else torch.float16
+        )
+        self.scaler = torch.amp.GradScaler(
+            "cuda", enabled=self.use_amp and self.amp_dtype == torch.float16
         )
         self.preview_z = self.G.sample_latents(PREVIEW_COUNT, PREVIEW_SEED).to(device)
+        self.preview_labels = (
+            torch.arange(PREVIEW_COUNT, device=device) % self.gcfg.num_classes
+            if self.gcfg.num_classes
+            else None
+        )
 
-    def _augment(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-        return diff_augment(x, self.cfg.augment, gen, self.cfg.augment_strength)
+    @property
+    def strength(self) -> float:
+        return self.ada.p
 
-    def _fake(self, gen: torch.Generator) -> torch.Tensor:
-        n, zd = self.cfg.batch, self.gcfg.z_dim
-        z = torch.randn(n, zd, generator=gen).to(self.device)
+    def _autocast(self) -> Any:
+        if not self.use_amp:
+            return contextlib.nullcontext()
+        return torch.autocast("cuda", dtype=self.amp_dtype)
+
+    def _augment(self, x: torch.Tensor, rng: Draw) -> torch.Tensor:
+        return diff_augment(x, self.cfg.augment, rng, self.strength)
+
+    def _fake_labels(self, rng: Draw, n: int) -> torch.Tensor | None:
+        if not self.gcfg.num_classes or self.data.labels is None:
+            return None
+        # Labels drawn like the data's, so rare classes stay rare.
+        pick = rng.integers(len(self.data), n).numpy()
+        return torch.from_numpy(self.data.labels[pick]).to(self.device)
+
+    def _fake(self, rng: Draw, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        zd = self.gcfg.z_dim
+        z = rng.normal(n, zd, device=self.device)
+        labels = self._fake_labels(rng, n)
         mix_z, cutoff = None, 0
-        if torch.rand((), generator=gen).item() < self.cfg.style_mix:
-            mix_z = torch.randn(n, zd, generator=gen).to(self.device)
-            cutoff = int(torch.randint(1, self.G.num_ws, (), generator=gen))
-        return self.G(z, mix_z, cutoff)
+        if rng.scalar() < self.cfg.style_mix:
+            mix_z = rng.normal(n, zd, device=self.device)
+            cutoff = int(torch.randint(1, self.G.num_ws, (), generator=rng.gen))
+        with self._autocast():
+            return self.G(z, mix_z, cutoff, labels), labels
+
+    def _d_loss(self, d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
+        if self.cfg.loss == "hinge":
+            return F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
+        return F.softplus(d_fake).mean() + F.softplus(-d_real).mean()
+
+    def _g_loss(self, d_fake: torch.Tensor) -> torch.Tensor:
+        if self.cfg.loss == "hinge":
+            return -d_fake.mean()
+        return F.softplus(-d_fake).mean()
+
+    def _step(self, loss: torch.Tensor, module: torch.nn.Module, opt: Any) -> None:
+        opt.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.unscale_(opt)
+        sync_gradients(module, self.world)
+        self.scaler.step(opt)
+        self.scaler.update()
 
     def train_step(self, step: int, gen: torch.Generator) -> dict[str, float]:
         cfg = self.cfg
-        real = random_flip(self.batch(step), gen)
+        rng = Draw(gen, self.rank, self.world)
+        real = random_flip(self.batch(step), rng)
+        real_labels = self.batch_labels(step)
+        n = real.shape[0]
 
-        # Discriminator: real up, fake down (non-saturating logistic loss).
+        # Discriminator: real up, fake down.
         self.G.requires_grad_(False)
-        self.D.requires_grad_(True)
+        for p in self.D.parameters():
+            p.requires_grad_(True)
+        for p in self.frozen:
+            p.requires_grad_(False)
         with torch.no_grad():
-            fake = self._fake(gen)
-        d_real = self.D(self._augment(real, gen))
-        d_fake = self.D(self._augment(fake, gen))
-        loss_d = F.softplus(d_fake).mean() + F.softplus(-d_real).mean()
-        self.opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
-        self.opt_d.step()
+            fake, fake_labels = self._fake(rng, n)
+        with self._autocast():
+            d_real = self.D(self._augment(real, rng), real_labels)
+            d_fake = self.D(self._augment(fake.float(), rng), fake_labels)
+            loss_d = self._d_loss(d_real.float(), d_fake.float())
+        self._step(loss_d, self.D, self.opt_d)
 
         r1 = 0.0
-        if cfg.r1_gamma > 0 and step % cfg.r1_every == 0:
-            real_r1 = self._augment(real, gen).detach().requires_grad_(True)
-            (grad,) = torch.autograd.grad(self.D(real_r1).sum(), real_r1, create_graph=True)
+        if cfg.loss == "nonsat" and cfg.r1_gamma > 0 and step % cfg.r1_every == 0:
+            # R1 in full precision: its double backward is fragile in fp16.
+            real_r1 = self._augment(real, rng).detach().requires_grad_(True)
+            (grad,) = torch.autograd.grad(
+                self.D(real_r1, real_labels).sum(), real_r1, create_graph=True
+            )
             penalty = grad.square().sum(dim=(1, 2, 3)).mean()
-            self.opt_d.zero_grad(set_to_none=True)
-            (penalty * (cfg.r1_gamma / 2) * cfg.r1_every).backward()
-            self.opt_d.step()
+            self._step(penalty * (cfg.r1_gamma / 2) * cfg.r1_every, self.D, self.opt_d)
             r1 = float(penalty.detach())
 
         # Generator: make D call fakes real.
         self.G.requires_grad_(True)
         self.D.requires_grad_(False)
-        fake = self._fake(gen)
-        loss_g = F.softplus(-self.D(self._augment(fake, gen))).mean()
-        self.opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        self.opt_g.step()
+        fake, fake_labels = self._fake(rng, n)
+        with self._autocast():
+            loss_g = self._g_loss(self.D(self._augment(fake.float(), rng), fake_labels).float())
+        self._step(loss_g, self.G, self.opt_g)
 
+        sync_buffers(self.G, self.world)
         self._update_ema(step)
+        sign = float(torch.sign(d_real.detach().float()).mean())
+        if cfg.ada:
+            self.ada.update(sign)
         return {
-            "loss_d": float(loss_d),
-            "loss_g": float(loss_g),
+            "loss_d": float(loss_d.detach()),
+            "loss_g": float(loss_g.detach()),
             "r1": r1,
-            "d_real_sign": float(torch.sign(d_real.detach()).mean()),
+            "d_real_sign": sign,
+            "augment": round(self.strength, 4),
         }
 
     @torch.no_grad()
@@ -112,14 +212,15 @@ class GANTrainer(Trainer):
             b_ema.copy_(b)
 
     @torch.no_grad()
-    def _preview_images(self) -> torch.Tensor:
-        return self.G_ema.decode(self.preview_z)
+    def sample_images(self) -> torch.Tensor:
+        """The fixed preview batch from the EMA generator."""
+        return self.G_ema.decode(self.preview_z, labels=self.preview_labels)
 
     def preview(self) -> np.ndarray:
-        return preview_grid(to_uint8(self._preview_images()))
+        return preview_grid(to_uint8(self.sample_images()))
 
     def metrics(self) -> dict[str, float]:
-        return {"diversity": round(pairwise_diversity(self._preview_images()), 5)}
+        return {"diversity": round(pairwise_diversity(self.sample_images()), 5)}
 
     def state_dict(self) -> dict[str, Any]:
         return {
@@ -128,6 +229,9 @@ class GANTrainer(Trainer):
             "G_ema": self.G_ema.state_dict(),
             "opt_g": self.opt_g.state_dict(),
             "opt_d": self.opt_d.state_dict(),
+            "ada_p": self.ada.p,
+            "ada_signs": list(self.ada._signs),
+            "scaler": self.scaler.state_dict(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -136,6 +240,14 @@ class GANTrainer(Trainer):
         self.G_ema.load_state_dict(state["G_ema"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
+        self.ada.p = float(state.get("ada_p", self.ada.p))
+        self.ada._signs = list(state.get("ada_signs", []))
+        if state.get("scaler"):
+            self.scaler.load_state_dict(state["scaler"])
+
+    @property
+    def model_config(self) -> dict[str, Any]:
+        return dataclasses.asdict(self.gcfg)
 
     def export_module(self) -> torch.nn.Module:
         """The module a shipped checkpoint holds: the EMA generator."""

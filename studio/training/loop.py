@@ -3,36 +3,59 @@
 A trainer supplies the model-specific parts (see :class:`Trainer`); ``train`` is a
 generator that yields a :class:`StepReport` after every step, so the CLI draws a
 progress bar, the engine forwards events and tests take a few steps, all from one loop.
+With several processes (``rank``/``world``), each trains on its shard of every global
+batch and only rank 0 writes anything.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
 from studio.imaging.grid import contact_sheet
-from studio.models.device import pick_device
+from studio.models.device import describe_device, pick_device
 from studio.training.dataset import BatchOrder, FolderData, load_folder, to_tensor
-from studio.training.run import Run, StepReport, Throughput, TrainConfig, step_generator
+from studio.training.run import Run, RunError, StepReport, Throughput, TrainConfig, step_generator
+
+CACHE_FILE = "data-cache.npz"
 
 
 class Trainer:
     """Model-specific parts of a training run; subclasses fill them in."""
 
-    def __init__(self, cfg: TrainConfig, data: FolderData, device: torch.device) -> None:
+    def __init__(
+        self,
+        cfg: TrainConfig,
+        data: FolderData,
+        device: torch.device,
+        rank: int = 0,
+        world: int = 1,
+    ) -> None:
+        if cfg.batch % world:
+            raise RunError(f"The batch size {cfg.batch} does not split over {world} processes.")
         self.cfg = cfg
         self.data = data
         self.device = device
+        self.rank, self.world = rank, world
         self.order = BatchOrder(len(data), cfg.batch, cfg.seed)
 
     def batch(self, step: int) -> torch.Tensor:
-        """The real images of ``step`` as float [-1, 1] on the device."""
-        idx = self.order.indices(step)
+        """This process's real images of ``step`` as float [-1, 1] on the device."""
+        idx = self.order.indices(step, self.rank, self.world)
         return to_tensor(self.data.images[idx]).to(self.device)
+
+    def batch_labels(self, step: int) -> torch.Tensor | None:
+        if self.data.labels is None or not self.data.classes:
+            return None
+        idx = self.order.indices(step, self.rank, self.world)
+        return torch.from_numpy(self.data.labels[idx]).to(self.device)
 
     def train_step(self, step: int, gen: torch.Generator) -> dict[str, float]:
         raise NotImplementedError
@@ -51,17 +74,118 @@ class Trainer:
         """Cheap quality figures logged with each preview."""
         return {}
 
+    @property
+    def model_config(self) -> dict[str, Any]:
+        """The model's config fields as trained (after fine-tuning and classes)."""
+        raise NotImplementedError
+
+
+def sync_gradients(module: torch.nn.Module, world: int) -> None:
+    """Average gradients over processes (one all-reduce per module).
+
+    Done by hand rather than with the DistributedDataParallel wrapper, as StyleGAN2-ADA
+    does, because the R1 penalty's double backward and the alternating G/D updates do
+    not fit the wrapper's hooks.
+    """
+    if world <= 1:
+        return
+    import torch.distributed as dist
+
+    grads = [p.grad for p in module.parameters() if p.grad is not None]
+    if not grads:
+        return
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    dist.all_reduce(flat)
+    flat /= world
+    offset = 0
+    for g in grads:
+        g.copy_(flat[offset : offset + g.numel()].view_as(g))
+        offset += g.numel()
+
+
+def sync_buffers(module: torch.nn.Module, world: int) -> None:
+    """Average floating-point buffers (a GAN's running mean w) over processes: their
+    updates are linear in the batch mean, so the average is the global-batch value."""
+    if world <= 1:
+        return
+    import torch.distributed as dist
+
+    for buf in module.buffers():
+        if buf.is_floating_point():
+            dist.all_reduce(buf)
+            buf /= world
+
 
 def preview_grid(images: np.ndarray, columns: int = 8) -> np.ndarray:
     return contact_sheet(list(images), columns=columns, gap=2)
 
 
+def _folder_key(cfg: TrainConfig) -> str:
+    """What the decoded cache depends on: the files (names, sizes, times) and settings."""
+    root = Path(cfg.data)
+    digest = hashlib.sha1()
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            st = p.stat()
+            digest.update(f"{p.relative_to(root)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    settings = [_resolution(cfg), cfg.policy, list(cfg.background), cfg.holdout]
+    digest.update(json.dumps(settings).encode())
+    return digest.hexdigest()
+
+
+def cached_data(run: Run, cfg: TrainConfig, write: bool = True) -> FolderData:
+    """The run's training images, decoded once and kept in the run folder."""
+    path = run.path / CACHE_FILE
+    key = _folder_key(cfg)
+    if path.is_file():
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                if str(f["key"]) == key:
+                    labels = f["labels"] if f["labels"].size else None
+                    return FolderData(
+                        f["images"],
+                        [str(p) for p in f["paths"]],
+                        [],
+                        labels,
+                        [str(c) for c in f["classes"]],
+                    )
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache is rebuilt
+    data = load_folder(
+        cfg.data,
+        _resolution(cfg),
+        split="train",
+        holdout=cfg.holdout,
+        policy=cfg.policy,  # type: ignore[arg-type]
+        background=cfg.background,
+    )
+    if write:
+        from studio.models.checkpoint import atomic_write
+
+        def save(tmp: str) -> None:
+            with open(tmp, "wb") as fh:
+                np.savez(
+                    fh,
+                    key=np.array(key),
+                    images=data.images,
+                    paths=np.array(data.paths),
+                    labels=data.labels if data.labels is not None else np.zeros(0, np.int64),
+                    classes=np.array(data.classes, dtype=str),
+                )
+
+        atomic_write(path, save)
+    return data
+
+
 def train(
     run: Run,
-    make_trainer: Callable[[TrainConfig, FolderData, torch.device], Trainer],
+    make_trainer: Callable[..., Trainer],
     resume: bool = False,
     cancel: Callable[[], bool] | None = None,
     data: FolderData | None = None,
+    rank: int = 0,
+    world: int = 1,
+    device: torch.device | None = None,
 ) -> Iterator[StepReport]:
     """Run (or resume) the training described by ``run``'s config, yielding every step.
 
@@ -69,10 +193,12 @@ def train(
     way the last state is saved, so nothing done so far is lost.
     """
     cfg = run.read_config()
-    device = pick_device(cfg.device)
+    device = device or pick_device(cfg.device)
+    lead = rank == 0
     if data is None:
-        data = load_folder(cfg.data, _resolution(cfg), split="train", holdout=cfg.holdout)
-    trainer = make_trainer(cfg, data, device)
+        data = cached_data(run, cfg, write=lead)
+    trainer = make_trainer(cfg, data, device, rank, world)
+    total = cfg.total_steps(len(data))
     step, seconds = 0, 0.0
     state = run.load_state() if resume else None
     if state is not None:
@@ -82,26 +208,38 @@ def train(
     last_saved = step
 
     def save() -> None:
-        run.save_state({**trainer.state_dict(), "step": step, "seconds": seconds})
+        if lead:
+            run.save_state(
+                {
+                    **trainer.state_dict(),
+                    "step": step,
+                    "seconds": seconds,
+                    "model_config": trainer.model_config,
+                    "classes": list(data.classes)
+                    if cfg.conditional or cfg.kind == "features"
+                    else [],
+                    "device": describe_device(device) + (f" ×{world}" if world > 1 else ""),
+                }
+            )
 
     try:
-        while step < cfg.steps:
+        while step < total:
             if cancel is not None and cancel():
                 break
             t0 = time.perf_counter()
             losses = trainer.train_step(step, step_generator(cfg.seed, step))
             step += 1
             seconds += time.perf_counter() - t0
-            report = StepReport(step, cfg.steps, losses, speed.add(cfg.batch), seconds)
-            if step % cfg.preview_every == 0 or step == cfg.steps:
+            report = StepReport(step, total, losses, speed.add(cfg.batch), seconds)
+            if lead and (step % cfg.preview_every == 0 or step == total):
                 report.preview = trainer.preview()
                 report.metrics = trainer.metrics()
                 run.save_preview(step, report.preview)
-            if step % cfg.checkpoint_every == 0 or step == cfg.steps:
+            if step % cfg.checkpoint_every == 0 or step == total:
                 save()
                 last_saved = step
                 report.checkpointed = True
-            if step % cfg.log_every == 0 or report.preview is not None:
+            if lead and (step % cfg.log_every == 0 or report.preview is not None):
                 run.log(
                     {
                         "step": step,

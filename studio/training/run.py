@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,36 +37,73 @@ class TrainConfig:
     kind: str  # "gan" or "vae"
     data: str
     steps: int = 20000
+    epochs: float = 0.0  # > 0: train this many passes over the data instead of ``steps``
     batch: int = 32
     lr: float = 0.0  # 0 → the kind's default
+    optimizer: str = "adam"  # adam, rmsprop or sgd
     seed: int = 0
     checkpoint_every: int = 500
     preview_every: int = 500
     log_every: int = 10
     holdout: float = 0.1
+    policy: str = "pad"  # how images become square: pad, crop or stretch
+    background: tuple[int, int, int] = (255, 255, 255)  # transparency is flattened on it
     augment: str = "color,translation,cutout"
-    augment_strength: float = 1.0
+    augment_strength: float = -1.0  # < 0: chosen by the size of the set
+    ada: bool = False  # adapt the strength to how much D overfits (GAN)
+    ada_target: float = 0.6
+    loss: str = "nonsat"  # GAN: nonsat (with R1) or hinge
     r1_gamma: float = 1.0
     r1_every: int = 16
     style_mix: float = 0.5
     ema_kimg: float = 10.0
     beta: float = 1.0
     kl_warmup: int = 2000
+    init_from: str = ""  # fine-tune: a model name or file to start from
+    freeze_d: int = 0  # fine-tune: keep this many lower D layers fixed
+    conditional: bool = False  # GAN: subfolder names become classes
+    amp: bool = True  # mixed precision, used on CUDA only
     device: str = "auto"
     model: dict[str, Any] = field(default_factory=dict)
     command: str = ""
 
     def __post_init__(self) -> None:
-        if self.kind not in ("gan", "vae"):
-            raise RunError(f"Unknown model kind {self.kind!r}; use gan or vae.")
+        if self.kind not in ("gan", "vae", "features"):
+            raise RunError(f"Unknown model kind {self.kind!r}; use gan, vae or features.")
         if self.steps < 1 or self.batch < 1:
             raise RunError("Steps and batch size must be at least 1.")
         if not 0 <= self.holdout < 1:
             raise RunError("The held-out fraction must be in [0, 1).")
+        if self.loss not in ("nonsat", "hinge"):
+            raise RunError(f"Unknown GAN loss {self.loss!r}; use nonsat or hinge.")
+        if self.optimizer not in ("adam", "rmsprop", "sgd"):
+            raise RunError(f"Unknown optimizer {self.optimizer!r}; use adam, rmsprop or sgd.")
+        if self.policy not in ("pad", "crop", "stretch"):
+            raise RunError(f"Unknown resize policy {self.policy!r}; use pad, crop or stretch.")
+        if self.conditional and self.kind != "gan":
+            raise RunError("Class-conditional training is available for GANs.")
+        self.background = tuple(int(c) for c in self.background)  # type: ignore[assignment]
 
     @property
     def learning_rate(self) -> float:
-        return self.lr or (0.002 if self.kind == "gan" else 5e-4)
+        return self.lr or {"gan": 0.002, "vae": 5e-4, "features": 1e-3}[self.kind]
+
+    def total_steps(self, images: int) -> int:
+        """Steps to run: from ``epochs`` when set, else ``steps``."""
+        if self.epochs > 0:
+            return max(1, math.ceil(self.epochs * images / self.batch))
+        return self.steps
+
+
+def make_optimizer(
+    params: Any, name: str, lr: float, betas: tuple[float, float] = (0.0, 0.99)
+) -> torch.optim.Optimizer:
+    """Adam (GAN-style betas by default), RMSprop or SGD with momentum."""
+    if name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, alpha=betas[1])
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=0.9)
+    return torch.optim.Adam(params, lr=lr, betas=betas, eps=1e-8)
 
 
 @dataclass

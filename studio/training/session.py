@@ -6,12 +6,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from studio.training.dataset import FolderData
+from studio.training.features_trainer import FeaturesTrainer
 from studio.training.gan_trainer import GANTrainer
 from studio.training.loop import Trainer, train
 from studio.training.run import Run, RunError, StepReport, TrainConfig
 from studio.training.vae_trainer import VAETrainer
 
-TRAINERS: dict[str, type[Trainer]] = {"gan": GANTrainer, "vae": VAETrainer}
+TRAINERS: dict[str, type[Trainer]] = {
+    "gan": GANTrainer,
+    "vae": VAETrainer,
+    "features": FeaturesTrainer,
+}
 
 
 def open_run(run_dir: str | Path, cfg: TrainConfig | None, resume: bool) -> Run:

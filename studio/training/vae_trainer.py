@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -9,10 +10,11 @@ import numpy as np
 import torch
 
 from studio.models.vae import ConvVAE, VAEConfig
-from studio.training.augment import random_flip
+from studio.training.augment import Draw, random_flip
 from studio.training.dataset import FolderData, to_tensor, to_uint8
-from studio.training.loop import Trainer, preview_grid
-from studio.training.run import TrainConfig
+from studio.training.finetune import load_start_weights
+from studio.training.loop import Trainer, preview_grid, sync_gradients
+from studio.training.run import TrainConfig, make_optimizer
 
 PREVIEW_COUNT = 16
 
@@ -26,26 +28,44 @@ def psnr(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 class VAETrainer(Trainer):
     """Trains a :class:`ConvVAE`; previews show originals above their reconstructions."""
 
-    def __init__(self, cfg: TrainConfig, data: FolderData, device: torch.device) -> None:
-        super().__init__(cfg, data, device)
+    def __init__(
+        self,
+        cfg: TrainConfig,
+        data: FolderData,
+        device: torch.device,
+        rank: int = 0,
+        world: int = 1,
+    ) -> None:
+        super().__init__(cfg, data, device, rank, world)
         torch.manual_seed(cfg.seed)
         fields = {"beta": cfg.beta, **cfg.model}
+        start = load_start_weights(cfg.init_from, "vae") if cfg.init_from else None
+        if start is not None:
+            fields = {**start.config, "beta": cfg.beta}
         self.vcfg = VAEConfig(**fields)
         self.model = ConvVAE(self.vcfg).to(device)
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=cfg.learning_rate)
+        if start is not None:
+            start.apply(self.model)
+        self.opt = make_optimizer(
+            self.model.parameters(), cfg.optimizer, cfg.learning_rate, (0.9, 0.999)
+        )
         pick = np.linspace(0, len(data) - 1, PREVIEW_COUNT).astype(int)
         self.preview_real = to_tensor(data.images[pick]).to(device)
 
     def train_step(self, step: int, gen: torch.Generator) -> dict[str, float]:
         self.model.train()
-        x = random_flip(self.batch(step), gen)
-        recon, mu, logvar = self.model(x, gen)
+        rng = Draw(gen, self.rank, self.world)
+        x = random_flip(self.batch(step), rng)
+        mu, logvar = self.model.encode_stats(x)
+        eps = rng.normal(x.shape[0], mu.shape[1], device=mu.device)
+        recon = self.model.decode(mu + eps * torch.exp(0.5 * logvar))
         rec = (recon - x).square().flatten(1).sum(1).mean()
         kl = (0.5 * (mu.square() + logvar.exp() - 1 - logvar)).sum(1).mean()
         warm = min(1.0, (step + 1) / max(1, self.cfg.kl_warmup))
         loss = rec + self.vcfg.beta * warm * kl
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
+        sync_gradients(self.model, self.world)
         self.opt.step()
         mse = float(rec) / x[0].numel()
         return {
@@ -78,6 +98,10 @@ class VAETrainer(Trainer):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.model.load_state_dict(state["model"])
         self.opt.load_state_dict(state["opt"])
+
+    @property
+    def model_config(self) -> dict[str, Any]:
+        return dataclasses.asdict(self.vcfg)
 
     def export_module(self) -> torch.nn.Module:
         return self.model
