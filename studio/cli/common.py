@@ -1,0 +1,75 @@
+"""What every command shares: the one-line error, progress bars, loading models."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+class CliError(Exception):
+    """A failure to report as one line."""
+
+
+def progress_bar(label: str, total: int) -> Any:
+    """A tqdm bar on stderr (stdout stays clean for scripts)."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=label, unit="step", dynamic_ncols=True, file=sys.stderr)
+
+
+def class_index(model: Any, name: str | None) -> int | None:
+    """The class index for ``--class NAME`` (None for unconditional models)."""
+    classes = [str(c) for c in model.meta.get("classes", [])]
+    if name is None:
+        return 0 if classes else None
+    if not classes:
+        raise CliError(f"{model.name} has no classes; leave out --class.")
+    if name not in classes:
+        raise CliError(f"{model.name} has no class {name!r}; its classes: {', '.join(classes)}.")
+    return classes.index(name)
+
+
+def load_model(name: str, device: str) -> Any:
+    from studio.models.catalog import ModelNotFound, resolve_model
+    from studio.models.checkpoint import CheckpointError, load_checkpoint
+    from studio.models.device import pick_device
+
+    try:
+        dev = pick_device(device)
+        path = resolve_model(name)
+        return load_checkpoint(path, dev)
+    except (ModelNotFound, CheckpointError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+
+
+def ensure_writable(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CliError(f"Cannot create the folder {folder}: {exc.strerror or exc}.") from None
+    probe = folder / ".latent-studio-write-test"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise CliError(f"Cannot write to {folder}: {exc.strerror or exc}.") from None
+
+
+def make_engine(device: str) -> Any:
+    from studio.engine import Engine
+
+    try:
+        return Engine(device)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
+def engine_call(engine: Any, request: Any) -> Any:
+    try:
+        return engine.call(request)
+    except RuntimeError as exc:
+        raise CliError(str(exc)) from None

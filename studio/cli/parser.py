@@ -1,0 +1,170 @@
+"""The ``latent-studio`` command line: everything headless, for scripts and tests.
+
+Every failure a person can cause (unknown model, bad file, unwritable folder) ends in one
+plain line on stderr and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from studio.cli.common import EXIT_FAILED, EXIT_USAGE, CliError
+from studio.cli.gallery import (
+    cmd_gallery_export,
+    cmd_gallery_import,
+    cmd_gallery_list,
+    cmd_gallery_morph,
+    cmd_render,
+)
+from studio.cli.sample import cmd_generate, cmd_metrics, cmd_models
+from studio.cli.train import cmd_data_emoji, cmd_data_scan, cmd_export, cmd_train
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="latent-studio",
+        description="Latent Studio: make and train generative image models on your machine. "
+        "With no command, opens the studio window.",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    m = sub.add_parser("models", help="list the models Latent Studio can find")
+    m.add_argument("--json", action="store_true", help="machine-readable output")
+    m.set_defaults(func=cmd_models)
+
+    g = sub.add_parser("generate", help="sample images from a model")
+    g.add_argument("--model", required=True, help="a model name (see `models`) or a file path")
+    g.add_argument("--count", type=int, default=16)
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--truncation", type=float, default=1.0)
+    g.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    g.add_argument("--out", required=True, help="folder for the PNGs")
+    g.add_argument("--grid", help="also write one contact-sheet image here")
+    g.add_argument("--class", dest="class_name", help="class, for class-conditional models")
+    g.set_defaults(func=cmd_generate)
+
+    d = sub.add_parser("data", help="prepare training data")
+    dsub = d.add_subparsers(dest="data_command", metavar="SOURCE", required=True)
+    de = dsub.add_parser("emoji", help="a folder of Noto Color Emoji images")
+    de.add_argument("--out", required=True)
+    de.add_argument("--size", type=int, default=64)
+    de.add_argument("--font", help="path to NotoColorEmoji.ttf")
+    de.set_defaults(func=cmd_data_emoji)
+
+    ds = dsub.add_parser("scan", help="report which images of a folder can be trained on")
+    ds.add_argument("folder")
+    ds.add_argument("--min-size", type=int, default=16, help="smallest usable side in px")
+    ds.add_argument("-v", "--verbose", action="store_true", help="list every skipped file")
+    ds.set_defaults(func=cmd_data_scan)
+
+    t = sub.add_parser("train", help="train or fine-tune a GAN or VAE on a folder of images")
+    t.add_argument("kind", choices=["gan", "vae", "features"], help="features: the metrics net")
+    t.add_argument("--data", help="folder of training images")
+    t.add_argument("--run", required=True, help="run folder (checkpoints, previews, log)")
+    t.add_argument("--steps", type=int, default=0, help="total steps (default 20000)")
+    t.add_argument("--epochs", type=float, default=0.0, help="train this many epochs instead")
+    t.add_argument("--resume", action="store_true", help="continue the run in --run")
+    t.add_argument("--from", dest="from_model", help="fine-tune from this model (name or file)")
+    t.add_argument("--freeze-d", type=int, default=0, help="GAN fine-tune: fixed lower D layers")
+    t.add_argument("--conditional", action="store_true", help="GAN: subfolders are classes")
+    t.add_argument("--batch", type=int, default=32)
+    t.add_argument("--lr", type=float, default=0.0)
+    t.add_argument("--optimizer", choices=["adam", "rmsprop", "sgd"], default="adam")
+    t.add_argument("--loss", choices=["nonsat", "hinge"], default="nonsat", help="GAN loss")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--resolution", type=int, default=64)
+    t.add_argument("--holdout", type=float, default=0.1, help="fraction kept out of training")
+    t.add_argument("--policy", choices=["pad", "crop", "stretch"], default="pad")
+    t.add_argument("--augment", default="color,translation,cutout", help="DiffAugment policy")
+    t.add_argument("--augment-strength", type=float, default=-1.0, help="<0: by set size")
+    t.add_argument("--ada", action="store_true", help="adapt augmentation to D overfitting")
+    t.add_argument("--beta", type=float, default=1.0, help="VAE KL weight")
+    t.add_argument("--kl-warmup", type=int, default=2000, help="VAE steps to ramp the KL")
+    t.add_argument("--r1-gamma", type=float, default=1.0, help="GAN R1 weight")
+    t.add_argument("--checkpoint-every", type=int, default=500)
+    t.add_argument("--preview-every", type=int, default=500)
+    t.add_argument("--device", default="auto")
+    t.add_argument("--nproc", type=int, default=1, help="processes (GPUs) to train on")
+    t.add_argument(
+        "--model-option",
+        action="append",
+        metavar="KEY=VALUE",
+        help="a model config field, e.g. channel_base=1024 (repeatable)",
+    )
+    t.set_defaults(func=cmd_train)
+
+    e = sub.add_parser("export", help="export a training run as a model file")
+    e.add_argument("run", help="run folder")
+    e.add_argument("--name", required=True)
+    e.add_argument("--out", help="folder (default: your user model folder)")
+    e.add_argument("--fp32", action="store_true", help="keep 32-bit weights")
+    e.set_defaults(func=cmd_export)
+
+    pb = sub.add_parser("publish", help="publish a run to your model folder for the studio")
+    pb.add_argument("run", help="run folder")
+    pb.add_argument("--name", required=True)
+    pb.add_argument("--fp32", action="store_true", help="keep 32-bit weights")
+    pb.set_defaults(func=cmd_export)
+    mt = sub.add_parser("metrics", help="FID/KID, precision/recall of a model against a folder")
+    mt.add_argument("--model", required=True)
+    mt.add_argument("--data", required=True, help="folder of real images")
+    mt.add_argument("--features", default="studio-features", help="feature network model")
+    mt.add_argument("--count", type=int, default=0, help="samples to generate (default: as many)")
+    mt.add_argument("--seed", type=int, default=0)
+    mt.add_argument("--device", default="auto")
+    mt.add_argument("--json", action="store_true")
+    mt.set_defaults(func=cmd_metrics)
+
+    gal = sub.add_parser("gallery", help="list, import, export and morph kept images")
+    gsub = gal.add_subparsers(dest="gallery_command", metavar="ACTION", required=True)
+    gl = gsub.add_parser("list", help="list kept images")
+    gl.add_argument("--model")
+    gl.add_argument("--favourites", action="store_true")
+    gl.add_argument("--tag")
+    gl.add_argument("--text")
+    gl.add_argument("--json", action="store_true")
+    gl.set_defaults(func=cmd_gallery_list)
+    ge = gsub.add_parser("export", help="export kept images with their recipes")
+    ge.add_argument("ids", nargs="*", type=int, help="item ids (default: all)")
+    ge.add_argument("--out", required=True)
+    ge.add_argument("--format", default="png", choices=["png", "jpeg", "webp"])
+    ge.add_argument("--pattern", default="{model}-{seed}-{n}")
+    ge.add_argument("--scale", type=int, default=1)
+    ge.add_argument("--smooth", action="store_true", help="smooth scaling (default: crisp)")
+    ge.add_argument("--overwrite", action="store_true", help="replace existing files")
+    ge.set_defaults(func=cmd_gallery_export)
+    gi = gsub.add_parser("import", help="add image files (their recipes come along)")
+    gi.add_argument("files", nargs="+")
+    gi.set_defaults(func=cmd_gallery_import)
+    gm = gsub.add_parser("morph", help="an animation between two or more kept images")
+    gm.add_argument("ids", nargs="+", type=int)
+    gm.add_argument("--out", required=True, help="FILE.gif or FILE.mp4")
+    gm.add_argument("--frames", type=int, default=24)
+    gm.add_argument("--mode", choices=["linear", "spherical"], default="linear")
+    gm.add_argument("--loop", choices=["once", "loop", "pingpong"], default="loop")
+    gm.add_argument("--fps", type=float, default=12.0)
+    gm.add_argument("--device", default="auto")
+    gm.set_defaults(func=cmd_gallery_morph)
+
+    r = sub.add_parser("render", help="remake an image from the recipe inside a PNG")
+    r.add_argument("recipe", help="an image written by Latent Studio")
+    r.add_argument("--out", required=True)
+    r.add_argument("--device", default="auto")
+    r.set_defaults(func=cmd_render)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one CLI command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except CliError as exc:
+        print(f"latent-studio: {exc}", file=sys.stderr)
+        return EXIT_FAILED

@@ -1,0 +1,111 @@
+"""Commands about models: list, generate, measure."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from studio.cli.common import (
+    CliError,
+    class_index,
+    ensure_writable,
+    load_model,
+)
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from studio.models.catalog import list_models
+
+    entries = list_models()
+    if args.json:
+        print(json.dumps([e.as_dict() for e in entries], indent=2))
+        return 0
+    if not entries:
+        print("No models found. Shipped models live in checkpoints/; yours in", end=" ")
+        from studio.models.catalog import user_model_dir
+
+        print(user_model_dir())
+        return 0
+    rows = [("NAME", "ARCH", "RES", "DATA", "LICENCE", "SIZE")]
+    for e in entries:
+        rows.append(
+            (e.name, e.arch, f"{e.resolution}px", e.data_name, e.licence, f"{e.size_mb:.1f} MB")
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    bad = [e for e in entries if e.error]
+    for e in bad:
+        print(f"! {e.path.name}: {e.error}", file=sys.stderr)
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from studio.imaging.metadata import save_image
+    from studio.models.checkpoint import file_sha256
+    from studio.pipelines.render import Recipe
+    from studio.pipelines.sample import GenerateRequest, generate_images
+
+    if args.count < 1 or args.count > 4096:
+        raise CliError("--count must be between 1 and 4096.")
+    if not 0.0 <= args.truncation <= 2.0:
+        raise CliError("--truncation must be between 0 and 2.")
+    out = Path(args.out)
+    ensure_writable(out)
+    model = load_model(args.model, args.device)
+    label = class_index(model, args.class_name)
+    req = GenerateRequest(args.count, args.seed, args.truncation, label=label)
+    images = generate_images(model, req)
+    latents = model.module.sample_latents(args.count, args.seed).numpy()
+    sha = file_sha256(model.path)
+    written = []
+    for i, img in enumerate(images):
+        # Image i is row i of the seed's draw: the recipe keeps that latent explicitly.
+        recipe = Recipe(
+            model.name, args.seed, args.truncation, latent=latents[i], label=label
+        ).to_dict()
+        recipe.update(model_sha256=sha, index=i)
+        path = out / f"{model.name}-{args.seed}-{i:04d}.png"
+        save_image(img, path, recipe=recipe)
+        written.append(path)
+    if args.grid:
+        from studio.imaging.grid import contact_sheet
+
+        grid_path = Path(args.grid)
+        ensure_writable(grid_path.parent if str(grid_path.parent) else Path("."))
+        # A sheet is a picture of many recipes, not one: it carries the disclosure only.
+        save_image(contact_sheet(list(images)), grid_path)
+    print(
+        f"Wrote {len(written)} images to {out}"
+        + (f" and a grid to {args.grid}" if args.grid else "")
+    )
+    return 0
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from studio.pipelines.metrics import evaluate_model
+    from studio.training.dataset import DatasetError, load_folder
+
+    model = load_model(args.model, args.device)
+    net = load_model(args.features, args.device)
+    if net.kind != "features":
+        raise CliError(f"{net.name} is not a feature network.")
+    try:
+        real = load_folder(args.data, model.module.resolution, split="all", holdout=0).images
+    except DatasetError as exc:
+        raise CliError(str(exc)) from None
+    report = evaluate_model(model, net, real, args.count or None, args.seed)
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        print(
+            f"{model.name} against {args.data} ({report.real_images} real, "
+            f"{report.fake_images} generated), measured with {report.features}:"
+        )
+        print(f"  FID ({report.features})  {report.fid:.2f}")
+        print(f"  KID ({report.features})  {report.kid:.4f} ± {report.kid_std:.4f}")
+        print(f"  precision {report.precision:.3f}   recall {report.recall:.3f}")
+        print(f"  Inception-style score ({report.features})  {report.inception_style_score:.2f}")
+    return 0
