@@ -43,15 +43,16 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    # Check the arguments before importing torch: a typo should answer at once.
+    if args.count < 1 or args.count > 4096:
+        raise CliError("--count must be between 1 and 4096.")
+    if not 0.0 <= args.truncation <= 2.0:
+        raise CliError("--truncation must be between 0 and 2.")
     from studio.imaging.metadata import save_image
     from studio.models.checkpoint import file_sha256
     from studio.pipelines.render import Recipe
     from studio.pipelines.sample import GenerateRequest, generate_images
 
-    if args.count < 1 or args.count > 4096:
-        raise CliError("--count must be between 1 and 4096.")
-    if not 0.0 <= args.truncation <= 2.0:
-        raise CliError("--truncation must be between 0 and 2.")
     out = Path(args.out)
     ensure_writable(out)
     model = load_model(args.model, args.device)
@@ -64,7 +65,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
     for i, img in enumerate(images):
         # Image i is row i of the seed's draw: the recipe keeps that latent explicitly.
         recipe = Recipe(
-            model.name, args.seed, args.truncation, latent=latents[i], label=label
+            model.name,
+            args.seed,
+            args.truncation,
+            latent=latents[i],
+            label=label,
+            grid=(args.count, req.batch, i),
         ).to_dict()
         recipe.update(model_sha256=sha, index=i)
         path = out / f"{model.name}-{args.seed}-{i:04d}.png"

@@ -18,11 +18,14 @@ class ModelCache:
         self.device = device
         self.capacity = capacity
         self._models: OrderedDict[tuple[str, str], LoadedModel] = OrderedDict()
+        self._paths: dict[str, Path] = {}  # name → file, so frames skip the folder scan
 
     def get(self, name: str, device: torch.device | None = None) -> LoadedModel:
         """The loaded model for a registry name or path, loading it if needed."""
         dev = device or self.device
-        path = resolve_model(name)
+        path = self._paths.get(name)
+        if path is None or not path.is_file():
+            path = self._paths[name] = Path(resolve_model(name))
         key = (str(Path(path).resolve()), str(dev))
         if key in self._models:
             self._models.move_to_end(key)
@@ -35,3 +38,4 @@ class ModelCache:
 
     def clear(self) -> None:
         self._models.clear()
+        self._paths.clear()

@@ -13,8 +13,10 @@ thread. A failing job is reported and the worker lives on.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
+import time
 import traceback
 from collections import deque
 from collections.abc import Callable
@@ -84,6 +86,11 @@ class Engine:
         """Call ``listener(event)`` for every event (from the engine's threads)."""
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Listener) -> None:
+        """Stop calling ``listener``; unknown listeners are ignored."""
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
+
     def submit(self, request: Any, lane: Lane = "preview") -> int:
         """Queue ``request`` on ``lane``; returns its job id."""
         if isinstance(request, TrainRun):
@@ -101,10 +108,11 @@ class Engine:
                     self._running.token.cancel()
             elif lane == "render":
                 self._render.append(job)
+            # Announce under the lock, so "queued" always comes before "started".
+            if replaced is not None:
+                self._emit(JobEvent(replaced.job_id, "preview", "cancelled"))
+            self._emit(JobEvent(job.job_id, lane, "queued"))
             self._cond.notify_all()
-        if replaced is not None:
-            self._emit(JobEvent(replaced.job_id, "preview", "cancelled"))
-        self._emit(JobEvent(job.job_id, lane, "queued"))
         if lane == "train":
             self._start_training(job)
         return job.job_id
@@ -122,7 +130,8 @@ class Engine:
             for active in (self._running, self._train_job):
                 if active is not None and active.job_id == job_id:
                     active.token.cancel()
-                    self._train_resume.set()
+                    if active is self._train_job:
+                        self._train_resume.set()  # a paused run must wake up to stop
         if dropped is not None:
             self._emit(JobEvent(dropped.job_id, dropped.lane, "cancelled"))
 
@@ -147,14 +156,14 @@ class Engine:
                 box["event"] = ev
                 done.set()
 
-        self._listeners.append(listen)
+        self.subscribe(listen)
         try:
             with self._cond:  # register the id before the worker can finish the job
                 job_ids.add(self.submit(request, lane))
             if not done.wait(timeout):
                 raise TimeoutError("The job did not finish in time.")
         finally:
-            self._listeners.remove(listen)
+            self.unsubscribe(listen)
         ev = box["event"]
         if ev.kind == "failed":
             raise RuntimeError(ev.error)
@@ -176,9 +185,10 @@ class Engine:
             self._cond.notify_all()
         for job in dropped:
             self._emit(JobEvent(job.job_id, job.lane, "cancelled"))
+        deadline = time.monotonic() + timeout
         self._worker.join(timeout)
         if self._train_thread is not None:
-            self._train_thread.join(timeout)
+            self._train_thread.join(max(0.0, deadline - time.monotonic()))
         alive = self._worker.is_alive() or bool(
             self._train_thread and self._train_thread.is_alive()
         )

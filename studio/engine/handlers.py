@@ -25,7 +25,7 @@ from studio.models.device import describe_device
 from studio.pipelines.cancel import CancelToken
 from studio.pipelines.directions import Directions, gan_directions, vae_directions
 from studio.pipelines.interpolate import interpolate_latents, render_frames
-from studio.pipelines.render import decode_edited, edited_latent, render_image
+from studio.pipelines.render import decode_edited, edited_latent, render_recipe
 from studio.pipelines.sample import GenerateRequest, generate_images
 
 
@@ -140,12 +140,12 @@ def load_model(req: LoadModel, ctx: JobContext) -> ModelInfo:
 
 def render(req: RenderLatent, ctx: JobContext) -> RenderResult:
     model = ctx.cache.get(req.model, ctx.device)
-    dirs = ctx.directions.get(model, max(12, len(req.edits))) if any(req.edits) else None
+    dirs = None
+    if any(req.edits):
+        dirs = ctx.directions.get(model, max(12, len(req.edits)), ctx.progress, ctx.cancel)
     ctx.cancel.check()
     t0 = time.perf_counter()
-    image = render_image(
-        model, req.seed, req.truncation, req.edits, dirs, req.layers, req.latent, req.label
-    )
+    image = render_recipe(model, req, dirs)
     return RenderResult(image, (time.perf_counter() - t0) * 1000, req)
 
 
@@ -166,7 +166,7 @@ def render_morph(req: RenderMorph, ctx: JobContext) -> list[np.ndarray]:
     if any(r.model != req.model for r in req.recipes):
         raise ValueError("A morph runs between images of one model; these use several.")
     need = max((len(r.edits) for r in req.recipes), default=0)
-    dirs = ctx.directions.get(model, max(12, need)) if need else None
+    dirs = ctx.directions.get(model, max(12, need), ctx.progress, ctx.cancel) if need else None
     keys = [
         edited_latent(model, r.seed, r.truncation, r.edits, dirs, r.layers, r.latent, r.label)
         for r in req.recipes

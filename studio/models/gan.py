@@ -34,8 +34,8 @@ class GANConfig:
     num_classes: int = 0  # > 0: class-conditional (labels are class indices)
 
     def __post_init__(self) -> None:
-        log2 = math.log2(self.resolution)
-        if not (32 <= self.resolution <= 256) or log2 != int(log2):
+        r = self.resolution
+        if not (32 <= r <= 256) or r & (r - 1):
             raise ValueError(
                 f"GAN resolution must be a power of two from 32 to 256, not {self.resolution}."
             )
@@ -195,7 +195,8 @@ class StyleGenerator(nn.Module):
         """Images from per-layer ws (N, num_ws, w_dim) or one w per image (N, w_dim)."""
         if ws.dim() == 2:
             ws = ws.unsqueeze(1).expand(-1, self.num_ws, -1)
-        return self.synthesis(ws)
+        # Training reads the raw output; users get the image range [-1, 1].
+        return self.synthesis(ws).clamp(-1, 1)
 
     def decode(
         self, latents: torch.Tensor, truncation: float = 1.0, labels: torch.Tensor | None = None

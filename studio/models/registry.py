@@ -41,14 +41,23 @@ def get_arch(name: str) -> Arch:
         raise KeyError(f"Unknown architecture {name!r}; known: {known}.") from None
 
 
-def config_from_dict(arch: Arch, fields: dict[str, Any]) -> Any:
-    """Build ``arch``'s config from a plain dict, refusing unknown or missing fields."""
+# Fields added after checkpoint format 1 whose defaults keep older files' behaviour.
+ADDED_FIELDS: dict[str, set[str]] = {"stylegan": {"num_classes"}}
+
+
+def config_from_dict(arch: Arch, fields: dict[str, Any], complete: bool = True) -> Any:
+    """Build ``arch``'s config from a plain dict, refusing unknown fields and, with
+    ``complete`` (as for checkpoint files), missing ones: a default silently filled in
+    could change the model's pixels."""
     names = {f.name for f in dataclasses.fields(arch.config)}
     unknown = set(fields) - names
     if unknown:
         raise ValueError(
             f"Config for {arch.name} has unknown fields: {', '.join(sorted(unknown))}."
         )
+    missing = names - set(fields) - ADDED_FIELDS.get(arch.name, set())
+    if complete and missing:
+        raise ValueError(f"Config for {arch.name} lacks fields: {', '.join(sorted(missing))}.")
     return arch.config(**fields)
 
 

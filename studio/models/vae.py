@@ -23,8 +23,8 @@ class VAEConfig:
     beta: float = 1.0
 
     def __post_init__(self) -> None:
-        log2 = math.log2(self.resolution)
-        if not (16 <= self.resolution <= 256) or log2 != int(log2):
+        r = self.resolution
+        if not (16 <= r <= 256) or r & (r - 1):
             raise ValueError(
                 f"VAE resolution must be a power of two from 16 to 256, not {self.resolution}."
             )

@@ -144,15 +144,7 @@ def compare(
     k_mean, k_std = kid(fr, ff)
     p, r = precision_recall(fr[:2000], ff[:2000])
     return QualityReport(
-        label,
-        round(fid(fr, ff), 3),
-        round(k_mean, 5),
-        round(k_std, 5),
-        round(p, 4),
-        round(r, 4),
-        round(inception_style_score(pf), 3),
-        len(real),
-        len(fake),
+        label, fid(fr, ff), k_mean, k_std, p, r, inception_style_score(pf), len(real), len(fake)
     )
 
 

@@ -16,7 +16,7 @@ import torch
 
 from studio.models.checkpoint import LoadedModel
 from studio.pipelines.directions import Directions
-from studio.pipelines.sample import class_labels, to_uint8
+from studio.pipelines.sample import GenerateRequest, class_labels, generate_images, to_uint8
 
 RECIPE_VERSION = 1
 
@@ -32,6 +32,9 @@ class Recipe:
     layers: tuple[int, int] | None = None
     latent: np.ndarray | None = None
     label: int | None = None  # class index, for class-conditional models
+    # (count, batch, index): image ``index`` of a batched ``generate`` of ``count`` images
+    # from ``seed``. Remade the same batched way, so the pixels match bit for bit.
+    grid: tuple[int, int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -43,6 +46,7 @@ class Recipe:
             "layers": list(self.layers) if self.layers else None,
             "latent": None if self.latent is None else [float(v) for v in self.latent.ravel()],
             "label": self.label,
+            "grid": list(self.grid) if self.grid else None,
         }
 
     @staticmethod
@@ -59,9 +63,19 @@ class Recipe:
                 layers=(int(layers[0]), int(layers[1])) if layers else None,
                 latent=None if latent is None else np.asarray(latent, dtype=np.float32),
                 label=None if d.get("label") is None else int(d["label"]),
+                grid=_grid(d.get("grid")),
             )
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise ValueError(f"The recipe is not valid: {exc}.") from None
+
+
+def _grid(value: Any) -> tuple[int, int, int] | None:
+    if not value:
+        return None
+    count, batch, index = (int(v) for v in value)
+    if not (0 <= index < count <= 4096 and batch >= 1):
+        raise ValueError("the grid position is out of range")
+    return count, batch, index
 
 
 def latent_for(model: LoadedModel, seed: int, latent: np.ndarray | None = None) -> torch.Tensor:
@@ -122,3 +136,34 @@ def render_image(
     """uint8 (R, R, 3): the seed's (or ``latent``'s) image with ``edits`` applied."""
     x = edited_latent(model, seed, truncation, edits, directions, layers, latent, label)
     return to_uint8(decode_edited(model, x))[0]
+
+
+def render_recipe(
+    model: LoadedModel, recipe: Recipe, directions: Directions | None = None
+) -> np.ndarray:
+    """uint8 (R, R, 3) remade from ``recipe``, the way it was first made."""
+    if recipe.grid is not None and not any(recipe.edits):
+        count, batch, index = recipe.grid
+        start = index // batch * batch
+        chunk = generate_images(
+            model,
+            GenerateRequest(
+                min(batch, count - start),
+                recipe.seed,
+                recipe.truncation,
+                batch=batch,
+                label=recipe.label,
+                offset=start,
+            ),
+        )
+        return chunk[index - start]
+    return render_image(
+        model,
+        recipe.seed,
+        recipe.truncation,
+        recipe.edits,
+        directions,
+        recipe.layers,
+        recipe.latent,
+        recipe.label,
+    )

@@ -23,6 +23,9 @@ class GenerateRequest:
     truncation: float = 1.0
     batch: int = 64
     label: int | None = None  # class index, for class-conditional models
+    # Start at row ``offset`` of the seed's draw (part of a larger request, as a
+    # recipe's grid position names it); rows never depend on how many are drawn.
+    offset: int = 0
 
 
 def num_classes(model: LoadedModel) -> int:
@@ -56,7 +59,8 @@ def generate_images(
 ) -> np.ndarray:
     """uint8 (count, R, R, 3) images for ``req``; same request, same pixels."""
     module = model.module
-    latents = module.sample_latents(req.count, req.seed)  # type: ignore[operator]
+    drawn = module.sample_latents(req.offset + req.count, req.seed)  # type: ignore[operator]
+    latents = drawn[req.offset :]
     out = []
     for start in range(0, req.count, req.batch):
         if cancel is not None:

@@ -83,6 +83,21 @@ class TrainConfig:
         if self.conditional and self.kind != "gan":
             raise RunError("Class-conditional training is available for GANs.")
         self.background = tuple(int(c) for c in self.background)  # type: ignore[assignment]
+        if not self.init_from:
+            self.check_model_fields()
+
+    def check_model_fields(self) -> None:
+        """Refuse model settings the architecture cannot take, before anything is written."""
+        from studio.models.registry import config_from_dict, get_arch
+
+        arch = get_arch({"gan": "stylegan", "vae": "vae", "features": "features"}[self.kind])
+        fields = dict(self.model)
+        if self.kind == "vae":
+            fields.setdefault("beta", self.beta)
+        try:
+            config_from_dict(arch, fields, complete=False)
+        except (TypeError, ValueError) as exc:
+            raise RunError(f"Model settings do not fit a {self.kind.upper()}: {exc}") from None
 
     @property
     def learning_rate(self) -> float:

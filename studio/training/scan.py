@@ -19,6 +19,7 @@ from studio.imaging.decode import DecodeLimits, ImageError, load_image
 from studio.imaging.resize import ResizePolicy, fit_square
 from studio.pipelines.cancel import CancelToken
 
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
 MIN_SIDE = 16
 NEAR_DUPLICATE_BITS = 4  # of 64 in the difference hash: the cheap first test
 # 99th percentile of |difference| between 16×16 colour thumbnails, in 0–255 levels: low

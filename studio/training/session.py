@@ -10,6 +10,7 @@ from studio.training.features_trainer import FeaturesTrainer
 from studio.training.gan_trainer import GANTrainer
 from studio.training.loop import Trainer, train
 from studio.training.run import Run, RunError, StepReport, TrainConfig
+from studio.training.scan import IMAGE_SUFFIXES
 from studio.training.vae_trainer import VAETrainer
 
 TRAINERS: dict[str, type[Trainer]] = {
@@ -35,6 +36,10 @@ def open_run(run_dir: str | Path, cfg: TrainConfig | None, resume: bool) -> Run:
             raise RunError("A new run needs its settings.")
         if not Path(cfg.data).is_dir():
             raise RunError(f"The data folder {cfg.data} does not exist.")
+        if not any(
+            p.suffix.lower() in IMAGE_SUFFIXES for p in Path(cfg.data).rglob("*") if p.is_file()
+        ):
+            raise RunError(f"The data folder {cfg.data} holds no image files.")
         run.create(cfg)
     return run
 

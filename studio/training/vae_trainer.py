@@ -67,11 +67,11 @@ class VAETrainer(Trainer):
         loss.backward()
         sync_gradients(self.model, self.world)
         self.opt.step()
-        mse = float(rec) / x[0].numel()
+        mse = float(rec.detach()) / x[0].numel()
         return {
-            "loss": float(loss),
-            "recon": float(rec),
-            "kl": float(kl),
+            "loss": float(loss.detach()),
+            "recon": float(rec.detach()),
+            "kl": float(kl.detach()),
             "psnr": 10 * math.log10(4.0 / max(mse, 1e-10)),
         }
 

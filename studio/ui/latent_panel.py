@@ -1,0 +1,275 @@
+"""The latent panel: seed, truncation, layer range and the direction sliders."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
+
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt
+from PySide6.QtGui import QFontDatabase, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.app.controller import SessionController
+from studio.app.session import DEFAULT_SLIDERS, EDIT_LIMIT, MAX_SEED, SessionState
+from studio.engine.handlers import DirectionsInfo, ModelInfo
+from studio.ui.naming import named
+from studio.ui.sliders import ValueSlider
+
+
+def _value_label(text: str, name: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName(name)
+    label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+    label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    label.setMinimumWidth(label.fontMetrics().horizontalAdvance("+0.00") + 6)
+    return label
+
+
+class StudioKeysFirst(QObject):
+    """Lets the window's undo/redo shortcuts win over a spin box's own text undo."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        # Made here, not at import: key sequences need the QApplication.
+        self.keys = (
+            QKeySequence(QKeySequence.StandardKey.Undo),
+            QKeySequence("Ctrl+Shift+Z"),
+            QKeySequence("Ctrl+Y"),
+        )
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Swallow the shortcut override for undo/redo keys, so the shortcut fires."""
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            pressed = QKeySequence(event.keyCombination())
+            if any(pressed.matches(k) == QKeySequence.SequenceMatch.ExactMatch for k in self.keys):
+                return True
+        return False
+
+
+def _set_edit(index: int, state: SessionState, value: float) -> SessionState:
+    return state.with_edit(index, value)
+
+
+class LatentPanel(QWidget):
+    """Widgets for one :class:`SessionState`; changes go to the controller.
+
+    A drag renders live and becomes one undo step when released; any other change
+    (keys, wheel, double-click reset, spin boxes) is one undo step at once.
+    """
+
+    def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("latentPanel")
+        self.controller = controller
+        self._drag_start: SessionState | None = None
+        self._num_layers = 0
+
+        self.seed_spin = named(QSpinBox(), "seedSpin")
+        self.seed_spin.setRange(0, MAX_SEED)
+        self.seed_spin.setKeyboardTracking(False)
+        self.seed_spin.setToolTip("The seed picks the starting latent; same seed, same image.")
+        self.random_button = named(QPushButton("Random"), "randomButton")
+        self.random_button.setToolTip("A random seed")
+        self.truncation_slider = ValueSlider(0.0, 2.0)
+        self.truncation_slider.setObjectName("truncationSlider")
+        self.truncation_slider.setToolTip(
+            "Truncation: below 1 stays near the average image, above 1 gets wilder. "
+            "Double-click resets to 1.0."
+        )
+        self.truncation_label = _value_label("1.00", "truncationValue")
+
+        self.layer_start = named(QSpinBox(), "layerStartSpin")
+        self.layer_end = named(QSpinBox(), "layerEndSpin")
+        for spin in (self.layer_start, self.layer_end):
+            spin.setKeyboardTracking(False)
+            spin.setToolTip("Which synthesis layers the sliders change (coarse → fine).")
+        self.layer_total = named(QLabel("of 0"), "layerTotal")
+        self.layer_row = named(QWidget(), "layerRow")
+
+        self.sliders: list[ValueSlider] = []
+        self.value_labels: list[QLabel] = []
+        self.reset_button = named(QPushButton("Reset all"), "resetLatentButton")
+        self.reset_button.setToolTip("All direction sliders back to 0")
+        self._keys_first = StudioKeysFirst(self)
+        for spin in (self.seed_spin, self.layer_start, self.layer_end):
+            spin.installEventFilter(self._keys_first)
+            spin.lineEdit().installEventFilter(self._keys_first)
+        self._build()
+        self._connect()
+        self.show_state(controller.state)
+        controller.stateChanged.connect(self.show_state)
+        controller.modelReady.connect(self.set_model_info)
+        controller.directionsReady.connect(self.set_directions)
+
+    # ------------------------------------------------------------------ layout
+
+    def _build(self) -> None:
+        seed_box = QGroupBox("Latent")
+        grid = QGridLayout(seed_box)
+        grid.addWidget(QLabel("Seed"), 0, 0)
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed_spin, 1)
+        seed_row.addWidget(self.random_button)
+        grid.addLayout(seed_row, 0, 1, 1, 2)
+        grid.addWidget(QLabel("Truncation"), 1, 0)
+        grid.addWidget(self.truncation_slider, 1, 1)
+        grid.addWidget(self.truncation_label, 1, 2)
+        layers = QHBoxLayout(self.layer_row)
+        layers.setContentsMargins(0, 0, 0, 0)
+        layers.addWidget(self.layer_start, 1)
+        layers.addWidget(QLabel("to"))
+        layers.addWidget(self.layer_end, 1)
+        layers.addWidget(self.layer_total)
+        self.layer_caption = QLabel("Layers")
+        grid.addWidget(self.layer_caption, 2, 0)
+        grid.addWidget(self.layer_row, 2, 1, 1, 2)
+        grid.setColumnStretch(1, 1)
+
+        dir_box = QGroupBox("Directions")
+        dir_grid = QGridLayout(dir_box)
+        dir_grid.setVerticalSpacing(2)
+        for i in range(DEFAULT_SLIDERS):
+            slider = ValueSlider(-EDIT_LIMIT, EDIT_LIMIT)
+            slider.setObjectName(f"latentSlider{i}")
+            slider.setToolTip(f"Principal direction {i + 1}. Double-click resets to 0.")
+            label = _value_label("0.00", f"latentValue{i}")
+            dir_grid.addWidget(QLabel(f"PC {i + 1}"), i, 0)
+            dir_grid.addWidget(slider, i, 1)
+            dir_grid.addWidget(label, i, 2)
+            self.sliders.append(slider)
+            self.value_labels.append(label)
+        dir_grid.setColumnStretch(1, 1)
+        dir_grid.addWidget(self.reset_button, DEFAULT_SLIDERS, 1, 1, 2, Qt.AlignmentFlag.AlignRight)
+
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(seed_box)
+        box.addWidget(dir_box)
+        box.addStretch(1)
+        self.set_model_info(None)
+
+    def _connect(self) -> None:
+        c = self.controller
+        self.seed_spin.valueChanged.connect(
+            lambda v: c.commit(replace(c.state, seed=int(v)), f"Seed {v}")
+        )
+        self.random_button.clicked.connect(self.random_seed)
+        self._bind(
+            self.truncation_slider,
+            lambda s, v: replace(s, truncation=v),
+            self.truncation_label,
+            "Truncation",
+            default=1.0,
+        )
+        for i, (slider, label) in enumerate(zip(self.sliders, self.value_labels, strict=True)):
+            self._bind(slider, partial(_set_edit, i), label, f"PC {i + 1}")
+        self.reset_button.clicked.connect(c.reset_edits)
+        self.layer_start.valueChanged.connect(lambda _v: self._layers_changed(self.layer_start))
+        self.layer_end.valueChanged.connect(lambda _v: self._layers_changed(self.layer_end))
+
+    def _bind(
+        self,
+        slider: ValueSlider,
+        change: Callable[[SessionState, float], SessionState],
+        label: QLabel,
+        name: str,
+        default: float = 0.0,
+    ) -> None:
+        """Live render while dragging, one undo step per drag or per other change."""
+        c = self.controller
+
+        def pressed() -> None:
+            self._drag_start = c.committed
+
+        def moved(steps: int) -> None:
+            value = slider.number(steps)
+            label.setText(f"{value:+.2f}" if default == 0.0 else f"{value:.2f}")
+            state = change(c.state, value)
+            if slider.isSliderDown():
+                c.preview(state)
+            else:
+                c.commit(state, f"{name} {value:+.2f}")
+
+        def released() -> None:
+            before, self._drag_start = self._drag_start, None
+            value = slider.number()
+            c.commit(change(c.state, value), f"{name} {value:+.2f}", before)
+
+        def reset() -> None:
+            c.commit(change(c.state, default), f"Reset {name}")
+
+        slider.sliderPressed.connect(pressed)
+        slider.valueChanged.connect(moved)
+        slider.sliderReleased.connect(released)
+        slider.resetRequested.connect(reset)
+
+    # ------------------------------------------------------------------ changes
+
+    def random_seed(self) -> None:
+        """Jump to a random seed (one undo step)."""
+        seed = random.randrange(MAX_SEED + 1)
+        self.controller.commit(replace(self.controller.state, seed=seed), f"Seed {seed}")
+
+    def _layers_changed(self, source: QSpinBox) -> None:
+        start, end = self.layer_start.value(), self.layer_end.value()
+        if start > end:  # keep the range non-empty, moving the other end
+            other = self.layer_end if source is self.layer_start else self.layer_start
+            with QSignalBlocker(other):
+                other.setValue(start if source is self.layer_start else end)
+            start, end = self.layer_start.value(), self.layer_end.value()
+        lo, hi = start - 1, end
+        layers = None if (lo, hi) == (0, self._num_layers) else (lo, hi)
+        self.controller.commit(
+            replace(self.controller.state, layers=layers), f"Layers {start}–{end}"
+        )
+
+    # ------------------------------------------------------------------ showing state
+
+    def show_state(self, state: SessionState) -> None:
+        """Show ``state`` in every widget without emitting changes."""
+        with QSignalBlocker(self.seed_spin):
+            self.seed_spin.setValue(state.seed)
+        with QSignalBlocker(self.truncation_slider):
+            self.truncation_slider.set_number(state.truncation)
+        self.truncation_label.setText(f"{self.truncation_slider.number():.2f}")
+        for slider, label, value in zip(self.sliders, self.value_labels, state.edits, strict=False):
+            with QSignalBlocker(slider):
+                slider.set_number(value)
+            label.setText(f"{slider.number():+.2f}")
+        self._show_layers(state.layers)
+
+    def _show_layers(self, layers: tuple[int, int] | None) -> None:
+        n = self._num_layers
+        lo, hi = layers if layers is not None else (0, n)
+        for spin, value in ((self.layer_start, lo + 1), (self.layer_end, min(hi, n))):
+            with QSignalBlocker(spin):
+                spin.setValue(value)
+
+    def set_model_info(self, info: ModelInfo | None) -> None:
+        """Fit the layer range to the model (GANs only)."""
+        n = info.num_layers if info is not None else 0
+        self._num_layers = n
+        for spin in (self.layer_start, self.layer_end):
+            with QSignalBlocker(spin):
+                spin.setRange(1, max(1, n))
+        self.layer_total.setText(f"of {n}")
+        show = info is not None and info.kind == "gan" and n > 0
+        self.layer_row.setVisible(show)
+        self.layer_caption.setVisible(show)
+        self._show_layers(self.controller.state.layers)
+
+    def set_directions(self, info: DirectionsInfo) -> None:
+        """Enable the sliders the model has directions for."""
+        for i, slider in enumerate(self.sliders):
+            slider.setEnabled(i < info.k)

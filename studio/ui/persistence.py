@@ -1,0 +1,81 @@
+"""Saving the window on close and restoring it on the next start."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from studio.app.session import SessionState
+
+if TYPE_CHECKING:
+    from studio.ui.window import MainWindow
+
+log = logging.getLogger(__name__)
+
+STATE_KEY = "session/state"
+
+
+def read_bool(settings: QSettings, key: str, default: bool) -> bool:
+    """A boolean setting (INI files store text)."""
+    value = settings.value(key, default)
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def read_float(settings: QSettings, key: str, default: float) -> float:
+    """A float setting, ``default`` if missing or damaged."""
+    try:
+        return float(settings.value(key, default))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return default
+
+
+def initial_state(settings: QSettings, usable: list[str]) -> SessionState:
+    """The saved session if it still makes sense, else a fresh one on the first model."""
+    saved: SessionState | None = None
+    raw = settings.value(STATE_KEY, "")
+    if raw:
+        try:
+            saved = SessionState.from_dict(json.loads(str(raw)))
+        except (ValueError, TypeError, KeyError) as exc:
+            log.warning("Ignoring a damaged saved session: %s", exc)
+    if saved is not None and saved.model in usable:
+        return saved
+    model = usable[0] if usable else ""
+    if saved is not None:  # the model went away: keep the rest, on the first model
+        return replace(saved, model=model, layers=None)
+    return SessionState(model)
+
+
+def save_window(window: MainWindow) -> None:
+    """Write the session, layout, zoom and theme."""
+    s = window.settings
+    s.setValue(STATE_KEY, json.dumps(window.controller.state.to_dict()))
+    s.setValue("window/geometry", window.saveGeometry())
+    s.setValue("window/state", window.saveState())
+    s.setValue("canvas/fit", window.canvas.fit_mode)
+    s.setValue("canvas/zoom", window.canvas.zoom)
+    s.setValue("ui/dark", window.dark_theme)
+    s.sync()
+
+
+def restore_window(window: MainWindow) -> bool:
+    """Restore layout and zoom; False when there was nothing saved (first start)."""
+    s = window.settings
+    geometry = s.value("window/geometry")
+    if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+        window.restoreGeometry(geometry)
+        layout = s.value("window/state")
+        if isinstance(layout, QByteArray):
+            window.restoreState(layout)
+        found = True
+    else:
+        found = False
+    if not read_bool(s, "canvas/fit", True):
+        window.canvas.set_zoom(read_float(s, "canvas/zoom", 1.0))
+    return found

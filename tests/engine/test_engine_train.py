@@ -1,0 +1,212 @@
+"""The train lane: progress events, pause, cancel that keeps state, one job at a time."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import torch
+
+import studio.engine.handlers as handlers
+from studio.engine import Engine, JobEvent, RenderLatent, TrainRun
+from studio.training.run import Run
+
+TIMEOUT = 30.0
+VAE = {"resolution": 32, "latent_dim": 8, "base_channels": 4, "max_channels": 16}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+class Events:
+    def __init__(self) -> None:
+        self.items: list[JobEvent] = []
+        self.cond = threading.Condition()
+
+    def __call__(self, ev: JobEvent) -> None:
+        with self.cond:
+            self.items.append(ev)
+            self.cond.notify_all()
+
+    def of(self, job_id: int, kind: str | None = None) -> list[JobEvent]:
+        with self.cond:
+            return [e for e in self.items if e.job_id == job_id and kind in (None, e.kind)]
+
+    def wait(self, predicate, timeout: float = TIMEOUT) -> None:
+        with self.cond:
+            assert self.cond.wait_for(predicate, timeout), [(e.job_id, e.kind) for e in self.items]
+
+    def wait_kind(self, job_id: int, *kinds: str) -> JobEvent:
+        self.wait(lambda: any(e.job_id == job_id and e.kind in kinds for e in self.items))
+        return next(e for e in self.of(job_id) if e.kind in kinds)
+
+    def steps(self, job_id: int) -> list[int]:
+        return [e.payload.step for e in self.of(job_id, "progress")]
+
+    def settled_steps(self, job_id: int, quiet: float = 0.3) -> int:
+        """The step count once no step has arrived for ``quiet`` seconds (after a pause,
+        the step already under way may still finish)."""
+        deadline = time.monotonic() + TIMEOUT
+        count = len(self.steps(job_id))
+        while time.monotonic() < deadline:
+            time.sleep(quiet)
+            now = len(self.steps(job_id))
+            if now == count:
+                return count
+            count = now
+        raise AssertionError("training did not pause")
+
+
+@pytest.fixture
+def engine(model_dir):
+    eng = Engine("cpu")
+    yield eng
+    assert eng.shutdown(10.0)
+
+
+@pytest.fixture
+def events(engine):
+    ev = Events()
+    engine.subscribe(ev)
+    return ev
+
+
+def _config(data, steps: int, **kw) -> dict:
+    return {
+        "kind": "vae",
+        "data": str(data),
+        "steps": steps,
+        "batch": 4,
+        "checkpoint_every": 1000,
+        "preview_every": 1000,
+        "device": "cpu",
+        "model": VAE,
+        **kw,
+    }
+
+
+def test_train_run_to_completion(engine, events, shapes_dir, tmp_path):
+    run_dir = tmp_path / "run"
+    job = engine.submit(TrainRun(str(run_dir), config=_config(shapes_dir, 4)))
+    assert engine.training or events.of(job, "result")
+    result = events.wait_kind(job, "result", "failed")
+    assert result.kind == "result", result.error
+    events.wait_kind(job, "finished")
+    assert events.steps(job) == [1, 2, 3, 4]
+    progress = [e.progress for e in events.of(job, "progress")]
+    assert progress == [0.25, 0.5, 0.75, 1.0]
+    assert result.payload.step == 4 and result.payload.preview is not None
+    assert [e.kind for e in events.of(job)][:2] == ["queued", "started"]
+    assert Run(run_dir).load_state()["step"] == 4
+    events.wait(lambda: not engine.training)
+    # Resume through the engine: train longer.
+    more = engine.submit(TrainRun(str(run_dir), resume=True, config=_config(shapes_dir, 6)))
+    assert events.wait_kind(more, "result", "failed").kind == "result"
+    assert events.steps(more) == [5, 6]
+
+
+def test_pause_blocks_steps_resume_continues_cancel_keeps_state(
+    engine, events, shapes_dir, tmp_path
+):
+    run_dir = tmp_path / "run"
+    job = engine.submit(TrainRun(str(run_dir), config=_config(shapes_dir, 10_000)))
+    events.wait(lambda: len(events.steps(job)) >= 2)
+    engine.pause_training()
+    paused_at = events.settled_steps(job)
+    time.sleep(0.6)
+    assert len(events.steps(job)) == paused_at
+    assert engine.training
+    engine.resume_training()
+    events.wait(lambda: len(events.steps(job)) >= paused_at + 2)
+    engine.cancel(job)
+    cancelled = events.wait_kind(job, "cancelled", "failed", "result")
+    assert cancelled.kind == "cancelled"
+    last = events.steps(job)[-1]
+    assert cancelled.payload.step == last
+    assert Run(run_dir).load_state()["step"] == last
+    events.wait(lambda: not engine.training)
+
+
+def test_cancel_while_paused_stops(engine, events, shapes_dir, tmp_path):
+    job = engine.submit(TrainRun(str(tmp_path / "run"), config=_config(shapes_dir, 10_000)))
+    events.wait(lambda: len(events.steps(job)) >= 1)
+    engine.pause_training()
+    time.sleep(0.2)
+    engine.cancel(job)
+    assert events.wait_kind(job, "cancelled", "failed", "result").kind == "cancelled"
+    assert Run(tmp_path / "run").load_state()["step"] == events.steps(job)[-1]
+
+
+def test_one_training_job_at_a_time(engine, events, shapes_dir, tmp_path):
+    first = engine.submit(TrainRun(str(tmp_path / "a"), config=_config(shapes_dir, 10_000)))
+    events.wait(lambda: len(events.steps(first)) >= 1)
+    second = engine.submit(TrainRun(str(tmp_path / "b"), config=_config(shapes_dir, 5)))
+    failed = events.wait_kind(second, "failed")
+    assert "already running" in failed.error
+    engine.cancel(first)
+    events.wait_kind(first, "cancelled")
+
+
+def test_training_errors_are_reported(engine, events, tmp_path):
+    (tmp_path / "empty").mkdir()
+    job = engine.submit(TrainRun(str(tmp_path / "run"), config=_config(tmp_path / "empty", 5)))
+    failed = events.wait_kind(job, "failed", "result")
+    assert failed.kind == "failed" and "no image files" in failed.error
+    events.wait(lambda: not engine.training)
+    missing = engine.submit(TrainRun(str(tmp_path / "none"), resume=True))
+    assert "not a training run" in events.wait_kind(missing, "failed").error
+
+
+def test_previews_keep_flowing_while_training(engine, events, shapes_dir, tmp_path):
+    job = engine.submit(TrainRun(str(tmp_path / "run"), config=_config(shapes_dir, 10_000)))
+    events.wait(lambda: len(events.steps(job)) >= 1)
+    t0 = time.monotonic()
+    image = engine.call(RenderLatent("tiny-gan", seed=1), "preview", timeout=TIMEOUT).image
+    assert image.shape == (32, 32, 3)
+    assert time.monotonic() - t0 < 5.0
+    engine.cancel(job)
+    events.wait_kind(job, "cancelled")
+
+
+def test_shutdown_stops_training_and_keeps_state(model_dir, shapes_dir, tmp_path):
+    eng = Engine("cpu")
+    events = Events()
+    eng.subscribe(events)
+    job = eng.submit(TrainRun(str(tmp_path / "run"), config=_config(shapes_dir, 10_000)))
+    events.wait(lambda: len(events.steps(job)) >= 1)
+    assert eng.shutdown(timeout=5.0)
+    assert Run(tmp_path / "run").load_state()["step"] == events.steps(job)[-1]
+
+
+def test_cancelling_a_preview_does_not_unpause_training(
+    engine, events, shapes_dir, tmp_path, monkeypatch
+):
+    started = threading.Event()
+
+    def slow(req, ctx):
+        started.set()
+        while True:
+            ctx.cancel.check()
+            time.sleep(0.01)
+
+    monkeypatch.setitem(handlers.HANDLERS, RenderLatent, slow)
+    job = engine.submit(TrainRun(str(tmp_path / "run"), config=_config(shapes_dir, 10_000)))
+    events.wait(lambda: len(events.steps(job)) >= 1)
+    engine.pause_training()
+    paused_at = events.settled_steps(job)
+    preview = engine.submit(RenderLatent("tiny-gan", seed=1), "preview")
+    assert started.wait(TIMEOUT)
+    engine.cancel(preview)
+    events.wait_kind(preview, "cancelled")
+    time.sleep(0.6)
+    try:
+        assert len(events.steps(job)) == paused_at
+    finally:
+        engine.cancel(job)
+        events.wait_kind(job, "cancelled")

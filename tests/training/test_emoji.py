@@ -1,0 +1,80 @@
+"""The emoji data builder: reads the Noto Color Emoji CBDT bitmaps, or says what to install."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import studio.training.emoji as emoji
+from studio.training.emoji import FontError, build_emoji_folder, find_emoji_font
+
+
+def _font() -> Path:
+    try:
+        return find_emoji_font()
+    except FontError:
+        pytest.skip("no CBDT emoji font here (install fonts-noto-color-emoji)")
+
+
+def test_missing_font_path_names_the_package(tmp_path):
+    with pytest.raises(FontError, match="fonts-noto-color-emoji") as info:
+        find_emoji_font(str(tmp_path / "NotoColorEmoji.ttf"))
+    assert "NotoColorEmoji.ttf" in str(info.value)
+
+
+def test_no_font_anywhere_names_the_package(monkeypatch):
+    monkeypatch.setattr(emoji, "DEFAULT_FONT_PATHS", ())
+    with pytest.raises(FontError, match="fonts-noto-color-emoji"):
+        find_emoji_font()
+    with pytest.raises(FontError, match="fonts-noto-color-emoji"):
+        build_emoji_folder("/unused", 32)
+
+
+def test_a_file_that_is_not_a_font_is_refused(tmp_path):
+    bogus = tmp_path / "fake.ttf"
+    bogus.write_bytes(b"definitely not a font" * 10)
+    with pytest.raises(FontError, match="fake.ttf"):
+        emoji.iter_cbdt_bitmaps(bogus)
+
+
+def test_iter_cbdt_bitmaps_yields_pngs():
+    bitmaps = emoji.iter_cbdt_bitmaps(_font())
+    assert len(bitmaps) > 100
+    names = [n for n, _ in bitmaps]
+    assert len(set(names)) == len(names)
+    for _, data in bitmaps[:20]:
+        assert data.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_build_emoji_folder_writes_pngs_and_provenance(tmp_path, monkeypatch):
+    font = _font()
+    subset = emoji.iter_cbdt_bitmaps(font)[:5]
+    monkeypatch.setattr(emoji, "iter_cbdt_bitmaps", lambda path: subset)
+    seen: list[tuple[int, int]] = []
+    count, problems = build_emoji_folder(
+        tmp_path / "emoji", 32, str(font), lambda done, total: seen.append((done, total))
+    )
+    assert (count, problems) == (5, [])
+    pngs = sorted((tmp_path / "emoji").glob("*.png"))
+    assert len(pngs) == 5
+    for p in pngs:
+        with Image.open(p) as img:
+            assert img.size == (32, 32) and img.mode == "RGB"
+            assert np.asarray(img).std() > 0  # a picture, not a blank square
+    info = json.loads((tmp_path / "emoji" / "DATASET.json").read_text())
+    assert info["count"] == 5 and info["size"] == 32
+    assert info["licence"] == "Apache-2.0" and "fonts-noto-color-emoji" in info["source"]
+    assert seen[-1] == (5, 5)
+
+
+def test_undecodable_bitmaps_are_reported_not_fatal(tmp_path, monkeypatch):
+    font = _font()
+    good = emoji.iter_cbdt_bitmaps(font)[:2]
+    monkeypatch.setattr(emoji, "iter_cbdt_bitmaps", lambda path: [*good, ("broken", b"xx")])
+    count, problems = build_emoji_folder(tmp_path / "e", 16, str(font))
+    assert count == 2
+    assert len(problems) == 1 and problems[0].startswith("broken")

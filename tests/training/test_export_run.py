@@ -1,0 +1,113 @@
+"""Exporting a training run as a model file the catalog lists and the loader accepts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from studio.models.catalog import list_models, resolve_model
+from studio.models.checkpoint import load_checkpoint, read_header
+from studio.pipelines.directions import vae_directions
+from studio.training.export import ExportError, export_run
+from studio.training.run import TrainConfig
+from studio.training.session import open_run, run_training
+
+MODELS = {
+    "gan": {
+        "resolution": 32,
+        "z_dim": 8,
+        "w_dim": 16,
+        "mapping_layers": 2,
+        "channel_base": 128,
+        "channel_max": 16,
+    },
+    "vae": {"resolution": 32, "latent_dim": 8, "base_channels": 4, "max_channels": 16},
+}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _trained(kind: str, data, run_dir, steps: int = 2, **kw):
+    cfg = TrainConfig(
+        kind=kind,
+        data=str(data),
+        steps=steps,
+        batch=4,
+        checkpoint_every=steps,
+        preview_every=steps,
+        device="cpu",
+        model=MODELS[kind],
+        command=f"test {kind}",
+        **kw,
+    )
+    run = open_run(run_dir, cfg, resume=False)
+    list(run_training(run))
+    return run
+
+
+def test_export_gan_writes_a_loadable_model_with_figures(shapes_dir, tmp_path):
+    run = _trained("gan", shapes_dir, tmp_path / "run")
+    path, meta = export_run(run.path, "my-gan", out=tmp_path / "models", half=False)
+    assert path == tmp_path / "models" / "my-gan.safetensors"
+    model = load_checkpoint(path)
+    assert model.name == "my-gan" and model.kind == "gan"
+    state = run.load_state()
+    for key, value in model.module.state_dict().items():
+        assert torch.equal(value, state["G_ema"][key]), key  # the EMA generator ships
+    assert read_header(path) == {**meta, "dtype": "float32"}
+    figures = meta["figures"]
+    assert figures["sample_diversity"] > 0 and figures["min_pair_distance"] >= 0
+    assert meta["training"]["steps"] == 2 and meta["training"]["command"] == "test gan"
+    assert meta["data"]["name"] == "shapes" and meta["data"]["holdout_fraction"] == 0.1
+    assert meta["config"]["resolution"] == 32
+
+
+def test_export_vae_measures_holdout_psnr_and_stores_directions(shapes_dir, tmp_path):
+    run = _trained("vae", shapes_dir, tmp_path / "run", holdout=0.3)
+    path, meta = export_run(run.path, "my-vae", out=tmp_path / "models")
+    figures = meta["figures"]
+    assert 0 < figures["holdout_psnr_db"] < 100
+    assert figures["holdout_images"] >= 1
+    model = load_checkpoint(path)
+    assert model.meta["dtype"] == "float16"  # half by default
+    dirs = vae_directions(model, k=4)
+    assert dirs.components.shape == (4, 8)
+    assert np.allclose(dirs.components @ dirs.components.T, np.eye(4), atol=1e-3)
+
+
+def test_exported_model_is_listed_by_name(shapes_dir, tmp_path):
+    run = _trained("vae", shapes_dir, tmp_path / "run", steps=1)
+    path, _ = export_run(run.path, "listed-vae")  # default: the user model folder
+    assert resolve_model("listed-vae") == path
+    assert "listed-vae" in [e.name for e in list_models() if not e.error]
+
+
+def test_dataset_json_provenance_travels_into_the_model(shapes_dir, tmp_path):
+    (shapes_dir / "DATASET.json").write_text(
+        '{"name": "Shapes", "source": "tests", "licence": "CC0", "count": 24}'
+    )
+    run = _trained("vae", shapes_dir, tmp_path / "run", steps=1)
+    _, meta = export_run(run.path, "prov", out=tmp_path / "m")
+    assert meta["data"]["name"] == "Shapes" and meta["data"]["licence"] == "CC0"
+
+
+@pytest.mark.parametrize("name", ["", "../evil", "a b", "x" * 65, ".hidden", "é"])
+def test_bad_names_refused(name, tmp_path):
+    with pytest.raises(ExportError, match="name"):
+        export_run(tmp_path / "run", name, out=tmp_path)
+
+
+def test_runs_without_state_refused(shapes_dir, tmp_path):
+    with pytest.raises(ExportError, match="not a training run"):
+        export_run(tmp_path / "nothing", "x", out=tmp_path)
+    cfg = TrainConfig(kind="vae", data=str(shapes_dir), steps=1, model=MODELS["vae"])
+    open_run(tmp_path / "fresh", cfg, resume=False)
+    with pytest.raises(ExportError, match="no saved training state"):
+        export_run(tmp_path / "fresh", "x", out=tmp_path)

@@ -1,0 +1,164 @@
+"""Training options: losses, optimizers, ADA, class conditioning, fine-tuning, FreezeD."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from conftest import make_shapes_folder
+from PIL import Image
+
+from studio.models.checkpoint import load_checkpoint
+from studio.training.export import export_run
+from studio.training.run import RunError, TrainConfig
+from studio.training.session import open_run, run_training
+
+TINY = {
+    "resolution": 32,
+    "z_dim": 8,
+    "w_dim": 16,
+    "mapping_layers": 2,
+    "channel_base": 128,
+    "channel_max": 16,
+}
+
+
+def _train(tmp: Path, name: str, **fields) -> tuple[Path, list]:
+    cfg = TrainConfig(
+        **{
+            "kind": "gan",
+            "steps": 3,
+            "batch": 4,
+            "model": dict(TINY),
+            "checkpoint_every": 3,
+            "preview_every": 3,
+            **fields,
+        }
+    )
+    run = open_run(tmp / name, cfg, resume=False)
+    return tmp / name, list(run_training(run))
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"loss": "hinge"}, {"optimizer": "rmsprop"}, {"optimizer": "sgd"}, {"epochs": 0.5}],
+)
+def test_options_train(shapes_dir: Path, tmp_path: Path, fields: dict) -> None:
+    _, reports = _train(tmp_path, "run", data=str(shapes_dir), **fields)
+    assert reports and all(np.isfinite(list(r.losses.values())).all() for r in reports)
+    if "epochs" in fields:  # half an epoch of 24 images at batch 4 is 3 steps
+        assert reports[-1].total == 3
+
+
+def test_ada_raises_strength_when_d_is_sure(shapes_dir: Path, tmp_path: Path) -> None:
+    from studio.training.augment import AdaptiveStrength
+
+    ada = AdaptiveStrength(0.0, target=0.6, speed=0.1)
+    for _ in range(8):
+        ada.update(1.0)  # D calls every real image real: overfitting
+    assert ada.p == pytest.approx(0.2)
+    for _ in range(12):
+        ada.update(-1.0)
+    assert ada.p == 0.0
+    _, reports = _train(tmp_path, "ada", data=str(shapes_dir), ada=True)
+    assert reports[-1].losses["augment"] <= 0.01  # starts at zero and moves slowly
+
+
+def test_class_conditional_gan(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    make_shapes_folder(data / "red", 8, seed=1)
+    make_shapes_folder(data / "blue", 8, seed=2)
+    run_dir, _ = _train(tmp_path, "cond", data=str(data), conditional=True)
+    path, meta = export_run(run_dir, "cond", out=tmp_path / "models")
+    assert meta["classes"] == ["blue", "red"]
+    model = load_checkpoint(path)
+    assert model.module.cfg.num_classes == 2
+    z = model.module.sample_latents(2, 0)
+    a = model.module.decode(z, labels=torch.tensor([0, 0]))
+    b = model.module.decode(z, labels=torch.tensor([1, 1]))
+    assert not torch.equal(a, b), "the class must change the image"
+
+
+def test_conditional_needs_subfolders(shapes_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="subfolder"):
+        _train(tmp_path, "nocls", data=str(shapes_dir), conditional=True)
+    with pytest.raises(RunError, match="GAN"):
+        TrainConfig(kind="vae", data=str(shapes_dir), conditional=True)
+
+
+def test_fine_tune_starts_from_the_model_and_freezes_lower_d(
+    shapes_dir: Path, tmp_path: Path
+) -> None:
+    base_dir, _ = _train(tmp_path, "base", data=str(shapes_dir))
+    path, _ = export_run(base_dir, "base", out=tmp_path / "models", half=False)
+    base = load_checkpoint(path)
+    assert any(k.startswith("discriminator.") for k in base.extras)
+
+    other = tmp_path / "other"
+    make_shapes_folder(other, 12, seed=5)
+    cfg = TrainConfig(
+        kind="gan",
+        data=str(other),
+        steps=2,
+        batch=4,
+        model={"resolution": 32},
+        init_from=str(path),
+        freeze_d=2,
+        checkpoint_every=2,
+        preview_every=2,
+    )
+    from studio.training.dataset import load_folder
+    from studio.training.gan_trainer import GANTrainer
+
+    trainer = GANTrainer(cfg, load_folder(other, 32), torch.device("cpu"))
+    # Starts from the exported weights (config comes from the model, not the run).
+    assert trainer.gcfg.channel_max == TINY["channel_max"]
+    for k, v in base.module.state_dict().items():
+        torch.testing.assert_close(trainer.G.state_dict()[k], v)
+    frozen_before = {k: v.clone() for k, v in trainer.D.fromrgb.state_dict().items()}
+    top_before = trainer.D.out.weight.clone()
+    for step in range(2):
+        trainer.train_step(step, torch.Generator().manual_seed(step))
+    for k, v in trainer.D.fromrgb.state_dict().items():
+        assert torch.equal(v, frozen_before[k]), "frozen D layers must not change"
+    assert not torch.equal(trainer.D.out.weight, top_before)
+
+
+def test_fine_tune_refuses_the_wrong_kind(shapes_dir: Path, tmp_path: Path) -> None:
+    cfg = TrainConfig(
+        kind="vae",
+        data=str(shapes_dir),
+        steps=1,
+        batch=4,
+        model={"resolution": 32, "latent_dim": 8, "base_channels": 4, "max_channels": 16},
+    )
+    run = open_run(tmp_path / "v", copy.deepcopy(cfg), resume=False)
+    list(run_training(run))
+    path, _ = export_run(tmp_path / "v", "v", out=tmp_path / "m")
+    with pytest.raises(ValueError, match="cannot start a GAN"):
+        _train(tmp_path, "wrong", data=str(shapes_dir), init_from=str(path))
+
+
+def test_rgba_folder_trains_on_the_chosen_background(tmp_path: Path) -> None:
+    data = tmp_path / "alpha"
+    data.mkdir()
+    for i in range(6):
+        rgba = np.zeros((32, 32, 4), np.uint8)
+        rgba[8:24, 8:24] = (255, 0, 0, 255)
+        Image.fromarray(rgba).save(data / f"{i}.png")
+    from studio.training.loop import cached_data
+    from studio.training.run import Run
+
+    cfg = TrainConfig(
+        kind="gan", data=str(data), model=dict(TINY), background=(0, 0, 255), holdout=0
+    )
+    run = Run(tmp_path / "r")
+    run.create(cfg)
+    images = cached_data(run, cfg).images
+    assert tuple(images[0, 0, 0]) == (0, 0, 255)
+    assert (run.path / "data-cache.npz").is_file()
+    again = cached_data(run, cfg, write=False)
+    assert np.array_equal(again.images, images)
