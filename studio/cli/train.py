@@ -110,6 +110,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             shown = {k: f"{v:.3g}" for k, v in report.losses.items() if k != "d_real_sign"}
             shown["img/s"] = f"{report.images_per_s:.1f}"
             bar.set_postfix(shown, refresh=False)
+            if report.warning:
+                bar.write(f"warning: {report.warning}")
             if report.metrics:
                 bar.write(
                     f"step {report.step}: "

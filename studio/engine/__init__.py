@@ -6,8 +6,10 @@ from studio.engine.requests import (
     ComputeDirections,
     GenerateGrid,
     LoadModel,
+    PublishRun,
     RenderLatent,
     RenderMorph,
+    ScanFolder,
     TrainRun,
 )
 
@@ -17,6 +19,8 @@ __all__ = [
     "GenerateGrid",
     "JobEvent",
     "LoadModel",
+    "PublishRun",
+    "ScanFolder",
     "RenderLatent",
     "RenderMorph",
     "TrainRun",

@@ -16,8 +16,10 @@ from studio.engine.requests import (
     ComputeDirections,
     GenerateGrid,
     LoadModel,
+    PublishRun,
     RenderLatent,
     RenderMorph,
+    ScanFolder,
 )
 from studio.models.catalog import user_data_root
 from studio.models.checkpoint import LoadedModel, file_sha256
@@ -175,10 +177,27 @@ def render_morph(req: RenderMorph, ctx: JobContext) -> list[np.ndarray]:
     return render_frames(lambda x: decode_edited(model, x), path, 16, ctx.progress, ctx.cancel)
 
 
+def scan(req: ScanFolder, ctx: JobContext) -> Any:
+    from studio.training.scan import scan_folder
+
+    return scan_folder(
+        req.folder, background=req.background, progress=ctx.progress, cancel=ctx.cancel
+    )
+
+
+def publish(req: PublishRun, ctx: JobContext) -> str:
+    from studio.training.export import export_run
+
+    path, _ = export_run(req.run_dir, req.name)
+    return str(path)
+
+
 HANDLERS: dict[type, Callable[[Any, JobContext], Any]] = {
     LoadModel: load_model,
     RenderLatent: render,
     ComputeDirections: compute_directions,
     GenerateGrid: generate_grid,
     RenderMorph: render_morph,
+    ScanFolder: scan,
+    PublishRun: publish,
 }

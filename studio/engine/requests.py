@@ -65,3 +65,19 @@ class TrainRun:
     run_dir: str
     resume: bool = False
     config: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ScanFolder:
+    """Check a folder before training: the report, without the decoded images."""
+
+    folder: str
+    background: tuple[int, int, int] = (255, 255, 255)
+
+
+@dataclass(frozen=True)
+class PublishRun:
+    """Export a run as a model in the user's model folder, so the picker lists it."""
+
+    run_dir: str
+    name: str

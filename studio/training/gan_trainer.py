@@ -21,10 +21,11 @@ from studio.training.augment import (
     random_flip,
     strength_for_set_size,
 )
-from studio.training.dataset import FolderData, to_uint8
+from studio.training.dataset import FolderData, to_tensor, to_uint8
 from studio.training.finetune import load_start_weights
 from studio.training.loop import Trainer, preview_grid, sync_buffers, sync_gradients
 from studio.training.run import TrainConfig, make_optimizer
+from studio.training.watch import DiversityProbe, collapse_warning
 
 PREVIEW_SEED = 12345
 PREVIEW_COUNT = 32
@@ -94,6 +95,9 @@ class GANTrainer(Trainer):
             "cuda", enabled=self.use_amp and self.amp_dtype == torch.float16
         )
         self.preview_z = self.G.sample_latents(PREVIEW_COUNT, PREVIEW_SEED).to(device)
+        self.probe = DiversityProbe(device)
+        pick = np.linspace(0, len(data) - 1, min(PREVIEW_COUNT, len(data))).astype(int)
+        self.data_diversity = self.probe(to_tensor(data.images[pick]).to(device))
         self.preview_labels = (
             torch.arange(PREVIEW_COUNT, device=device) % self.gcfg.num_classes
             if self.gcfg.num_classes
@@ -220,7 +224,13 @@ class GANTrainer(Trainer):
         return preview_grid(to_uint8(self.sample_images()))
 
     def metrics(self) -> dict[str, float]:
-        return {"diversity": round(pairwise_diversity(self.sample_images()), 5)}
+        return {
+            "diversity": round(self.probe(self.sample_images()), 5),
+            "data_diversity": round(self.data_diversity, 5),
+        }
+
+    def warning(self, metrics: dict[str, float]) -> str:
+        return collapse_warning(metrics["diversity"], metrics["data_diversity"])
 
     def state_dict(self) -> dict[str, Any]:
         return {

@@ -74,6 +74,10 @@ class Trainer:
         """Cheap quality figures logged with each preview."""
         return {}
 
+    def warning(self, metrics: dict[str, float]) -> str:
+        """A plain-words warning about the run's health from its metrics, or ""."""
+        return ""
+
     @property
     def model_config(self) -> dict[str, Any]:
         """The model's config fields as trained (after fine-tuning and classes)."""
@@ -234,6 +238,7 @@ def train(
             if lead and (step % cfg.preview_every == 0 or step == total):
                 report.preview = trainer.preview()
                 report.metrics = trainer.metrics()
+                report.warning = trainer.warning(report.metrics)
                 run.save_preview(step, report.preview)
             if step % cfg.checkpoint_every == 0 or step == total:
                 save()
@@ -247,6 +252,7 @@ def train(
                         "images_per_s": round(report.images_per_s, 2),
                         **{k: round(v, 5) for k, v in losses.items()},
                         **report.metrics,
+                        **({"warning": report.warning} if report.warning else {}),
                     }
                 )
             yield report

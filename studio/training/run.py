@@ -133,6 +133,7 @@ class StepReport:
     preview: np.ndarray | None = None
     checkpointed: bool = False
     metrics: dict[str, float] = field(default_factory=dict)
+    warning: str = ""  # plain words for people, e.g. a mode-collapse warning
 
 
 class Run:
