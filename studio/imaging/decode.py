@@ -24,6 +24,22 @@ MAX_PIXELS = 64_000_000
 MAX_SIDE = 16_384
 
 
+SIGNATURES = (
+    b"\x89PNG\r\n\x1a\n",
+    b"\xff\xd8\xff",
+    b"GIF87a",
+    b"GIF89a",
+    b"BM",
+    b"II*\x00",
+    b"MM\x00*",
+)
+
+
+def looks_like_image(data: bytes) -> bool:
+    """Whether bytes start like a common image format (to tell corrupt from foreign)."""
+    return data.startswith(SIGNATURES) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+
+
 class ImageError(ValueError):
     """An image could not be used; the message is for people."""
 
@@ -137,6 +153,8 @@ def decode_image(
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageError(f"Refused as a decompression bomb: {exc}") from exc
     except Image.UnidentifiedImageError as exc:
+        if looks_like_image(data):
+            raise ImageError("The image is corrupt or truncated (its header is damaged).") from exc
         raise ImageError("This is not an image file Latent Studio can read.") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageError(f"The image is corrupt or truncated ({exc}).") from exc
