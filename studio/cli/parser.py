@@ -111,6 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
     mt.add_argument("--model", required=True)
     mt.add_argument("--data", required=True, help="folder of real images")
     mt.add_argument("--features", default="studio-features", help="feature network model")
+    mt.add_argument(
+        "--inception",
+        metavar="FILE",
+        help="standard FID Inception weights you have (e.g. pt_inception-2015-12-05.pth)",
+    )
     mt.add_argument("--count", type=int, default=0, help="samples to generate (default: as many)")
     mt.add_argument("--seed", type=int, default=0)
     mt.add_argument("--device", default="auto")

@@ -91,11 +91,17 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
-    from studio.pipelines.metrics import evaluate_model
+    from studio.pipelines.metrics import evaluate_model, standard_inception
     from studio.training.dataset import DatasetError, load_folder
 
     model = load_model(args.model, args.device)
-    net = load_model(args.features, args.device)
+    if args.inception:
+        try:
+            net = standard_inception(args.inception, next(model.module.parameters()).device)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+    else:
+        net = load_model(args.features, args.device)
     if net.kind != "features":
         raise CliError(f"{net.name} is not a feature network.")
     try:

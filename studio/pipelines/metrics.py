@@ -17,9 +17,19 @@ import torch
 
 from studio.models.checkpoint import LoadedModel
 from studio.pipelines.cancel import CancelToken
-from studio.pipelines.sample import GenerateRequest, Progress, generate_images
+from studio.pipelines.sample import GenerateRequest, Progress, generate_images, num_classes
 
 STUDIO_LABEL = "studio features"
+
+
+def standard_inception(path: str, device: str | torch.device = "cpu") -> LoadedModel:
+    """The user's standard FID Inception weights, wrapped like our feature network."""
+    from pathlib import Path
+
+    from studio.models.inception import STANDARD_LABEL, load_inception
+
+    net = load_inception(path, device)
+    return LoadedModel(net, "inception", "features", {"label": STANDARD_LABEL}, Path(path))
 
 
 @torch.inference_mode()
@@ -159,6 +169,18 @@ def evaluate_model(
 ) -> QualityReport:
     """Generate ``count`` samples (default: as many as real images) and compare."""
     n = count or len(real)
-    fake = generate_images(model, GenerateRequest(n, seed), cancel=cancel)
+    classes = num_classes(model)
+    if classes:
+        # A conditional model is judged on all its classes, in equal shares.
+        sizes = [n // classes + (1 if c < n % classes else 0) for c in range(classes)]
+        fake = np.concatenate(
+            [
+                generate_images(model, GenerateRequest(k, seed + c, label=c), cancel=cancel)
+                for c, k in enumerate(sizes)
+                if k
+            ]
+        )
+    else:
+        fake = generate_images(model, GenerateRequest(n, seed), cancel=cancel)
     label = str(net.meta.get("label", STUDIO_LABEL))
     return compare(net, real, fake, label, progress, cancel)

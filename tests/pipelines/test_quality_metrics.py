@@ -51,3 +51,37 @@ def test_compare_images_identical_and_shifted() -> None:
     # An untrained network's features are small in scale: compare relatively.
     assert other.fid > 1e6 * max(same.fid, 1e-18) and other.kid > abs(same.kid)
     assert other.precision < 1.0 and other.recall < 1.0
+
+
+def test_standard_inception_weights_are_used_and_labelled(tmp_path) -> None:
+    from studio.models.inception import STANDARD_LABEL, FIDInception
+    from studio.pipelines.metrics import standard_inception
+
+    torch.manual_seed(0)
+    path = tmp_path / "pt_inception.pth"
+    torch.save(FIDInception().state_dict(), path)
+    net = standard_inception(str(path))
+    rng = np.random.default_rng(0)
+    real = rng.integers(0, 255, (6, 32, 32, 3), dtype=np.uint8)
+    report = compare(net, real, real[::-1].copy(), net.meta["label"])
+    assert report.features == STANDARD_LABEL and report.real_images == 6
+
+
+def test_wrong_or_pickled_inception_files_are_refused(tmp_path) -> None:
+    import pytest
+
+    from studio.pipelines.metrics import standard_inception
+
+    wrong = tmp_path / "wrong.pth"
+    torch.save({"fc.weight": torch.zeros(3, 3)}, wrong)
+    with pytest.raises(ValueError, match="not the FID Inception"):
+        standard_inception(str(wrong))
+
+    class Payload:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    evil = tmp_path / "evil.pth"
+    torch.save({"x": Payload()}, evil)
+    with pytest.raises(ValueError, match="pickled code is refused"):
+        standard_inception(str(evil))
