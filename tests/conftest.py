@@ -42,6 +42,16 @@ def save_tiny(module: torch.nn.Module, path: Path, name: str) -> Path:
     return save_checkpoint(module, path, metadata_for(module, name=name, data=TINY_DATA))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _one_torch_thread():
+    """One intra-op thread: tests run many tiny models next to engine and training
+    threads, where a thread pool per call only adds contention (and noise)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """A fresh user data folder and an empty shipped-models folder for every test."""

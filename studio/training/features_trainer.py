@@ -13,12 +13,14 @@ from studio.imaging.grid import contact_sheet
 from studio.models.features import FeatureNet, FeaturesConfig
 from studio.training.augment import Draw, color, random_flip, translation
 from studio.training.dataset import FolderData, to_tensor, to_uint8
-from studio.training.loop import Trainer, sync_gradients
+from studio.training.loop import SingleModelTrainer, sync_gradients
 from studio.training.run import RunError, TrainConfig, make_optimizer
 
 
-class FeaturesTrainer(Trainer):
+class FeaturesTrainer(SingleModelTrainer):
     """Cross-entropy over the folder's classes, with flips, shifts and colour jitter."""
+
+    model: FeatureNet
 
     def __init__(
         self,
@@ -71,13 +73,6 @@ class FeaturesTrainer(Trainer):
 
     def metrics(self) -> dict[str, float]:
         return {"preview_accuracy": round(self._preview_accuracy(), 4)}
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"model": self.model.state_dict(), "opt": self.opt.state_dict()}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.model.load_state_dict(state["model"])
-        self.opt.load_state_dict(state["opt"])
 
     @property
     def model_config(self) -> dict[str, Any]:

@@ -84,6 +84,23 @@ class Trainer:
         raise NotImplementedError
 
 
+class SingleModelTrainer(Trainer):
+    """A trainer of one module with one optimizer (the VAE, the feature network)."""
+
+    model: torch.nn.Module
+    opt: torch.optim.Optimizer
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"model": self.model.state_dict(), "opt": self.opt.state_dict()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.model.load_state_dict(state["model"])
+        self.opt.load_state_dict(state["opt"])
+
+    def export_module(self) -> torch.nn.Module:
+        return self.model
+
+
 def sync_gradients(module: torch.nn.Module, world: int) -> None:
     """Average gradients over processes (one all-reduce per module).
 

@@ -13,7 +13,7 @@ from studio.models.vae import ConvVAE, VAEConfig
 from studio.training.augment import Draw, random_flip
 from studio.training.dataset import FolderData, to_tensor, to_uint8
 from studio.training.finetune import load_start_weights
-from studio.training.loop import Trainer, preview_grid, sync_gradients
+from studio.training.loop import SingleModelTrainer, preview_grid, sync_gradients
 from studio.training.run import TrainConfig, make_optimizer
 
 PREVIEW_COUNT = 16
@@ -25,8 +25,10 @@ def psnr(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return 10 * torch.log10(1.0 / mse)
 
 
-class VAETrainer(Trainer):
+class VAETrainer(SingleModelTrainer):
     """Trains a :class:`ConvVAE`; previews show originals above their reconstructions."""
+
+    model: ConvVAE
 
     def __init__(
         self,
@@ -92,16 +94,6 @@ class VAETrainer(Trainer):
             )
         }
 
-    def state_dict(self) -> dict[str, Any]:
-        return {"model": self.model.state_dict(), "opt": self.opt.state_dict()}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.model.load_state_dict(state["model"])
-        self.opt.load_state_dict(state["opt"])
-
     @property
     def model_config(self) -> dict[str, Any]:
         return dataclasses.asdict(self.vcfg)
-
-    def export_module(self) -> torch.nn.Module:
-        return self.model

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
 from PIL import Image
 
@@ -14,14 +13,6 @@ from studio.cli import main
 from studio.imaging.metadata import read_recipe
 from studio.models.checkpoint import metadata_for, save_checkpoint
 from studio.models.features import FeatureNet, FeaturesConfig
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def _pixels(path: Path) -> np.ndarray:

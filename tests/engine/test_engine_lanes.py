@@ -26,14 +26,6 @@ from studio.pipelines.sample import GenerateRequest, generate_images
 TIMEOUT = 20.0
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 class Events:
     """Collects engine events from its threads; waits for conditions on them."""
 

@@ -6,7 +6,6 @@ import threading
 import time
 
 import pytest
-import torch
 
 import studio.engine.handlers as handlers
 from studio.engine import Engine, JobEvent, RenderLatent, TrainRun
@@ -14,14 +13,6 @@ from studio.training.run import Run
 
 TIMEOUT = 30.0
 VAE = {"resolution": 32, "latent_dim": 8, "base_channels": 4, "max_channels": 16}
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 class Events:

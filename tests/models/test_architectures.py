@@ -24,14 +24,6 @@ TINY_CONFIGS = {
 GENERATIVE = sorted(name for name, arch in ARCHS.items() if arch.kind in ("gan", "vae"))
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _tiny(arch: str, seed: int = 0) -> torch.nn.Module:
     torch.manual_seed(seed)
     return build(arch, TINY_CONFIGS[arch]).eval().requires_grad_(False)

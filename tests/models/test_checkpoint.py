@@ -33,14 +33,6 @@ VAE_CFG = VAEConfig(resolution=32, latent_dim=8, base_channels=4, max_channels=1
 DATA = {"name": "test shapes", "source": "made by the tests", "licence": "CC0", "count": 0}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _gan(seed: int = 0) -> StyleGenerator:
     torch.manual_seed(seed)
     g = StyleGenerator(GAN_CFG).eval().requires_grad_(False)

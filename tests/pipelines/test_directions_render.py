@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from studio.models.checkpoint import load_checkpoint
 from studio.pipelines.cancel import Cancelled, CancelToken
 from studio.pipelines.directions import Directions, gan_directions, pca, vae_directions
 from studio.pipelines.render import Recipe, render_image
 from studio.pipelines.sample import GenerateRequest, generate_images
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture

@@ -12,14 +12,6 @@ from studio.pipelines.render import Recipe, render_recipe
 from studio.pipelines.sample import GenerateRequest, generate_images, to_uint8
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(params=["tiny-gan", "tiny-vae"])
 def model(request, model_dir):
     return load_checkpoint(model_dir / f"{request.param}.safetensors")

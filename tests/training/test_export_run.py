@@ -26,14 +26,6 @@ MODELS = {
 }
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _trained(kind: str, data, run_dir, steps: int = 2, **kw):
     cfg = TrainConfig(
         kind=kind,

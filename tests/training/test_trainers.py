@@ -27,14 +27,6 @@ MODELS = {
 }
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _cfg(kind: str, data: Path, **kw) -> TrainConfig:
     fields = {
         "kind": kind,
