@@ -78,6 +78,14 @@ class EngineBridge(QObject):
         """Cancel one job (queued or running)."""
         self.engine.cancel(job_id)
 
+    def pause_training(self) -> None:
+        """Hold the running training between steps."""
+        self.engine.pause_training()
+
+    def resume_training(self) -> None:
+        """Carry on a paused training run."""
+        self.engine.resume_training()
+
     def newest(self, lane: Lane) -> int | None:
         """The id of the newest job submitted on ``lane`` (None before the first)."""
         return self._newest.get(lane)

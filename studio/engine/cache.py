@@ -26,7 +26,9 @@ class ModelCache:
         path = self._paths.get(name)
         if path is None or not path.is_file():
             path = self._paths[name] = Path(resolve_model(name))
-        key = (str(Path(path).resolve()), str(dev))
+        # The file's size and time are part of the key: a republished model reloads.
+        st = path.stat()
+        key = (f"{path.resolve()}:{st.st_mtime_ns}:{st.st_size}", str(dev))
         if key in self._models:
             self._models.move_to_end(key)
             return self._models[key]

@@ -33,6 +33,7 @@ from studio.models.device import pick_device
 from studio.pipelines.cancel import Cancelled, CancelToken
 
 Listener = Callable[[JobEvent], None]
+TRAIN_EVENT_INTERVAL = 0.05  # seconds between plain training-step events
 OOM_ERRORS: tuple[type[BaseException], ...] = tuple(
     {getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError), torch.cuda.OutOfMemoryError}
 )
@@ -311,15 +312,32 @@ class Engine:
             cfg = TrainConfig(**req.config) if req.config else None
             run = open_run(req.run_dir, cfg, req.resume)
             last = None
+            sent, sent_step = 0.0, 0
             for report in run_training(run, resume=req.resume, cancel=should_stop):
                 last = report
+                # Fast GPU steps would flood the window: send at most 20 plain steps a
+                # second, but always those carrying a preview, metrics or a checkpoint.
+                now = time.monotonic()
+                notable = report.preview is not None or report.checkpointed or report.metrics
+                if notable or now - sent >= TRAIN_EVENT_INTERVAL or report.step == report.total:
+                    sent, sent_step = now, report.step
+                    self._emit(
+                        JobEvent(
+                            job.job_id,
+                            "train",
+                            "progress",
+                            progress=report.step / report.total,
+                            payload=report,
+                        )
+                    )
+            if last is not None and last.step != sent_step:  # the step it stopped at
                 self._emit(
                     JobEvent(
                         job.job_id,
                         "train",
                         "progress",
-                        progress=report.step / report.total,
-                        payload=report,
+                        progress=last.step / last.total,
+                        payload=last,
                     )
                 )
             if job.token.cancelled:

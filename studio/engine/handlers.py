@@ -81,7 +81,7 @@ class DirectionStore:
         progress: Callable[[float], None] | None = None,
         cancel: CancelToken | None = None,
     ) -> Directions:
-        key = f"{model.path.resolve()}:{k}"
+        key = f"{model.path.resolve()}:{model.path.stat().st_mtime_ns}:{k}"
         if key in self._mem:
             return self._mem[key]
         if model.kind != "gan":

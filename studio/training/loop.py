@@ -227,6 +227,7 @@ def train(
         step, seconds = int(state["step"]), float(state.get("seconds", 0.0))
     speed = Throughput()
     last_saved = step
+    device_label = describe_device(device) + (f" ×{world}" if world > 1 else "")
 
     def save() -> None:
         if lead:
@@ -239,7 +240,7 @@ def train(
                     "classes": list(data.classes)
                     if cfg.conditional or cfg.kind == "features"
                     else [],
-                    "device": describe_device(device) + (f" ×{world}" if world > 1 else ""),
+                    "device": device_label,
                 }
             )
 
@@ -251,7 +252,9 @@ def train(
             losses = trainer.train_step(step, step_generator(cfg.seed, step))
             step += 1
             seconds += time.perf_counter() - t0
-            report = StepReport(step, total, losses, speed.add(cfg.batch), seconds)
+            report = StepReport(
+                step, total, losses, speed.add(cfg.batch), seconds, device=device_label
+            )
             if lead and (step % cfg.preview_every == 0 or step == total):
                 report.preview = trainer.preview()
                 report.metrics = trainer.metrics()
@@ -283,4 +286,14 @@ def train(
 
 
 def _resolution(cfg: TrainConfig) -> int:
+    """The size images are decoded at: a fine-tune's is its base model's."""
+    if cfg.init_from:
+        from studio.models.catalog import ModelNotFound, resolve_model
+        from studio.models.checkpoint import CheckpointError, read_header
+
+        try:
+            path = resolve_model(cfg.init_from)
+            return int(read_header(path)["config"]["resolution"])
+        except (ModelNotFound, CheckpointError, KeyError, ValueError, TypeError) as exc:
+            raise RunError(f"Cannot fine-tune from {cfg.init_from}: {exc}") from None
     return int(cfg.model.get("resolution", 64))

@@ -134,6 +134,7 @@ class StepReport:
     checkpointed: bool = False
     metrics: dict[str, float] = field(default_factory=dict)
     warning: str = ""  # plain words for people, e.g. a mode-collapse warning
+    device: str = ""  # where the run trains, e.g. "CPU" or "CUDA: <name> ×2"
 
 
 class Run:

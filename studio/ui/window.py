@@ -25,6 +25,7 @@ from studio.engine.handlers import ModelInfo, RenderResult
 from studio.models.catalog import list_models, user_model_dir
 from studio.ui.actions import build_actions
 from studio.ui.canvas import CanvasView
+from studio.ui.gallery_actions import install_gallery
 from studio.ui.latent_panel import LatentPanel
 from studio.ui.model_picker import ModelPicker
 from studio.ui.naming import named
@@ -32,6 +33,7 @@ from studio.ui.notice import NoticeBar
 from studio.ui.persistence import initial_state, read_bool, restore_window, save_window
 from studio.ui.status import StudioStatusBar
 from studio.ui.theme import apply_theme, canvas_colour
+from studio.ui.train_dock import install_train_panel
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +114,8 @@ class MainWindow(QMainWindow):
         self.status = StudioStatusBar()
         self.setStatusBar(self.status)
         self.actions_by_name = build_actions(self)
+        self.train_panel = install_train_panel(self)
+        self.gallery = install_gallery(self)
         self._busy_timer = QTimer(self, singleShot=True, interval=BUSY_DELAY_MS)
         self._wire()
 

@@ -89,9 +89,10 @@ def test_train_run_to_completion(engine, events, shapes_dir, tmp_path):
     result = events.wait_kind(job, "result", "failed")
     assert result.kind == "result", result.error
     events.wait_kind(job, "finished")
-    assert events.steps(job) == [1, 2, 3, 4]
+    steps = events.steps(job)  # plain steps are thinned to ~20 a second
+    assert steps[0] == 1 and steps[-1] == 4 and steps == sorted(set(steps))
     progress = [e.progress for e in events.of(job, "progress")]
-    assert progress == [0.25, 0.5, 0.75, 1.0]
+    assert progress == [s / 4 for s in steps]
     assert result.payload.step == 4 and result.payload.preview is not None
     assert [e.kind for e in events.of(job)][:2] == ["queued", "started"]
     assert Run(run_dir).load_state()["step"] == 4
