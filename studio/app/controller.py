@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from studio.app.bridge import EngineBridge
-from studio.app.session import DEFAULT_SLIDERS, SessionState
+from studio.app.session import DEFAULT_SLIDERS, SessionState, fresh_start
 from studio.engine import ComputeDirections, JobEvent, LoadModel
 from studio.engine.handlers import DirectionsInfo, ModelInfo, RenderResult
 
@@ -99,6 +99,7 @@ class SessionController(QObject):
     def commit(self, state: SessionState, text: str, before: SessionState | None = None) -> None:
         """Make ``state`` current as one undo step from ``before`` (default: the last commit)."""
         start = before if before is not None else self._committed
+        state = fresh_start(start, state)
         if state == start:
             if state != self._state:
                 self.apply(state)  # e.g. a drag that ended where it began
