@@ -53,13 +53,19 @@ def _one_torch_thread():
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    """A fresh user data folder and an empty shipped-models folder for every test."""
+def isolated_home(tmp_path_factory: pytest.TempPathFactory):
+    """A fresh user data folder and an empty shipped-models folder for every test.
+
+    Its own MonkeyPatch, so a test calling ``monkeypatch.undo()`` cannot send the
+    studio back to the real user folder.
+    """
     home = tmp_path_factory.mktemp("home")
     shipped = tmp_path_factory.mktemp("shipped")
-    monkeypatch.setenv("LATENT_STUDIO_HOME", str(home))
-    monkeypatch.setenv("LATENT_STUDIO_CHECKPOINTS", str(shipped))
-    return home
+    patch = pytest.MonkeyPatch()
+    patch.setenv("LATENT_STUDIO_HOME", str(home))
+    patch.setenv("LATENT_STUDIO_CHECKPOINTS", str(shipped))
+    yield home
+    patch.undo()
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def _gallery() -> Any:
 
 
 def cmd_gallery_list(args: argparse.Namespace) -> int:
-    from studio.gallery.recipes import missing_model_note
+    from studio.gallery.recipes import installed_models, missing_model_note
 
     gallery = _gallery()
     items = gallery.items(
@@ -55,9 +55,10 @@ def cmd_gallery_list(args: argparse.Namespace) -> int:
             )
         )
         return 0
+    installed = installed_models()
     for i in items:
         star = "*" if i.favourite else " "
-        note = missing_model_note(i.recipe)
+        note = missing_model_note(i.recipe, installed)
         tags = f" [{', '.join(i.tags)}]" if i.tags else ""
         print(f"{i.id:>6} {star} {i.model or '(imported)'} seed={i.seed}{tags} {note}".rstrip())
     print(f"{len(items)} items", file=sys.stderr)
@@ -72,20 +73,14 @@ def _gallery_items(gallery: Any, ids: list[int]) -> list[Any]:
 
 
 def cmd_gallery_export(args: argparse.Namespace) -> int:
-    from studio.imaging.export import ExportError, ExportJob, export_images
+    from studio.gallery.recipes import export_job
+    from studio.imaging.export import ExportError, export_images
 
     gallery = _gallery()
     items = _gallery_items(gallery, args.ids) if args.ids else gallery.items()
     if not items:
         raise CliError("Nothing to export: the gallery is empty.")
-    jobs = [
-        ExportJob(
-            gallery.image(i.id),
-            i.recipe,
-            {"model": i.model or "image", "seed": i.seed if i.seed is not None else "", "id": i.id},
-        )
-        for i in items
-    ]
+    jobs = [export_job(i, gallery.image(i.id)) for i in items]
     try:
         paths = export_images(
             jobs,
@@ -121,30 +116,26 @@ def cmd_gallery_import(args: argparse.Namespace) -> int:
 
 def cmd_gallery_morph(args: argparse.Namespace) -> int:
     from studio.engine import RenderMorph
+    from studio.gallery.recipes import installed_models, missing_model_note, morph_recipe_dicts
     from studio.imaging.animation import save_gif, save_mp4
-    from studio.pipelines.render import Recipe
 
     gallery = _gallery()
     items = _gallery_items(gallery, args.ids)
-    if len(items) < 2:
-        raise CliError("A morph needs at least two gallery items.")
-    if any(not i.recipe for i in items):
-        raise CliError("Every item of a morph needs a recipe (imported plain images have none).")
+    installed = installed_models()
     try:
-        recipes = tuple(Recipe.from_dict(i.recipe) for i in items)
+        recipes = morph_recipe_dicts(items, lambda m: missing_model_note({"model": m}, installed))
+        request = RenderMorph.of(recipes, args.frames, args.mode, args.loop)
     except ValueError as exc:
         raise CliError(str(exc)) from None
     out = Path(args.out)
     ensure_writable(out.parent if str(out.parent) else Path("."))
     engine = make_engine(args.device)
     try:
-        frames = engine_call(
-            engine, RenderMorph(recipes[0].model, recipes, args.frames, args.mode, args.loop)
-        )
+        frames = engine_call(engine, request)
     finally:
         engine.shutdown()
     recipe = {
-        "morph": [r.to_dict() for r in recipes],
+        "morph": [r.to_dict() for r in request.recipes],
         "frames": args.frames,
         "mode": args.mode,
         "loop": args.loop,

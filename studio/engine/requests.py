@@ -38,6 +38,12 @@ class RenderMorph:
     mode: str = "linear"  # or "spherical"
     loop: str = "once"  # or "loop", "pingpong"
 
+    @staticmethod
+    def of(recipes: list[dict[str, Any]], frames: int, mode: str, loop: str) -> RenderMorph:
+        """A morph through recipe dicts (as kept); ValueError if one is malformed."""
+        keys = tuple(Recipe.from_dict(r) for r in recipes)
+        return RenderMorph(keys[0].model, keys, frames, mode, loop)
+
 
 @dataclass(frozen=True)
 class ComputeDirections:

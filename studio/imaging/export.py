@@ -42,7 +42,10 @@ def safe_component(text: str) -> str:
 
 def file_name(pattern: str, fields: dict[str, Any]) -> str:
     """Fill ``pattern`` ({model}, {seed}, {n}, {id}, …); unknown fields are an error."""
-    names = {f for _, f, _, _ in string.Formatter().parse(pattern) if f}
+    try:
+        names = {f for _, f, _, _ in string.Formatter().parse(pattern) if f}
+    except ValueError as exc:  # e.g. "{seed" without its closing brace
+        raise ExportError(f"The file-name pattern {pattern!r} is not valid: {exc}.") from None
     missing = names - set(fields)
     if missing:
         raise ExportError(
@@ -54,6 +57,15 @@ def file_name(pattern: str, fields: dict[str, Any]) -> str:
     except (ValueError, IndexError, KeyError) as exc:
         raise ExportError(f"The file-name pattern {pattern!r} is not valid: {exc}.") from exc
     return safe_component(filled)
+
+
+def planned_names(jobs: Sequence[ExportJob], fmt: str, pattern: str) -> list[str]:
+    """The file names :func:`export_images` gives ``jobs`` before any collision renaming
+    (so a window can ask about existing files first); ExportError for a bad pattern."""
+    ext = EXTENSIONS.get(fmt.lower())
+    if ext is None:
+        raise ExportError(f"Unknown format {fmt!r}; use PNG, JPEG or WebP.")
+    return [file_name(pattern, {"n": i + 1, **job.fields}) + ext for i, job in enumerate(jobs)]
 
 
 def _unique(path: Path) -> Path:
@@ -83,9 +95,7 @@ def export_images(
     renamed around (``name (2).png``), skipped, overwritten or an error, as ``conflict``
     says: the window asks the person first and passes their answer.
     """
-    ext = EXTENSIONS.get(fmt.lower())
-    if ext is None:
-        raise ExportError(f"Unknown format {fmt!r}; use PNG, JPEG or WebP.")
+    names = planned_names(jobs, fmt, pattern)
     if not 1 <= scale <= 64:
         raise ExportError("The scale must be between 1 and 64.")
     root = Path(folder).expanduser()
@@ -95,9 +105,8 @@ def export_images(
         raise ExportError(f"Cannot create {root}: {exc.strerror or exc}.") from exc
     root = root.resolve()
     written: list[Path] = []
-    for i, job in enumerate(jobs):
-        fields = {"n": i + 1, **job.fields}
-        path = root / (file_name(pattern, fields) + ext)
+    for i, (job, name) in enumerate(zip(jobs, names, strict=True)):
+        path = root / name
         if path.resolve().parent != root:  # belt and braces: never write outside
             raise ExportError(f"{path.name} would be written outside {root}.")
         if path.exists():

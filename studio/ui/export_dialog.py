@@ -33,12 +33,11 @@ from PySide6.QtWidgets import (
 from studio.app.tasks import Task
 from studio.imaging.export import (
     DEFAULT_PATTERN,
-    EXTENSIONS,
     Conflict,
     ExportError,
     ExportJob,
     export_images,
-    file_name,
+    planned_names,
 )
 from studio.imaging.grid import contact_sheet
 from studio.imaging.metadata import save_image
@@ -71,17 +70,6 @@ def default_folder(settings: QSettings | None = None) -> Path:
             return Path(saved)
     pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
     return Path(pictures or Path.home()) / "Latent Studio"
-
-
-def planned_names(jobs: Sequence[ExportJob], fmt: str, pattern: str) -> list[str]:
-    """The file names :func:`export_images` will use (raises ExportError for a bad pattern)."""
-    ext = EXTENSIONS.get(fmt.lower())
-    if ext is None:
-        raise ExportError(f"Unknown format {fmt!r}; use PNG, JPEG or WebP.")
-    try:
-        return [file_name(pattern, {"n": i + 1, **job.fields}) + ext for i, job in enumerate(jobs)]
-    except ValueError as exc:  # a malformed pattern such as "{seed" (raised while parsing)
-        raise ExportError(f"The file-name pattern {pattern!r} is not valid: {exc}.") from None
 
 
 def ask_conflict(parent: QWidget | None, folder: Path, existing: Sequence[str]) -> Conflict | None:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDialog
 
 from studio.app.tasks import Task
 from studio.gallery import Item
+from studio.gallery.recipes import export_job
 from studio.imaging.decode import ImageError
 from studio.imaging.export import ExportError, ExportJob
 from studio.ui.export_dialog import (
@@ -31,13 +32,6 @@ from studio.ui.morph_dialog import MorphDialog, morph_recipes, suggested_morph_p
 
 if TYPE_CHECKING:
     from studio.ui.gallery_actions import GalleryActions
-
-
-def item_job(item: Item, image: np.ndarray) -> ExportJob:
-    """An export job for a gallery item (the fields its file name may use)."""
-    seed = item.seed if item.seed is not None else ""
-    fields = {"model": item.model or "image", "seed": seed, "id": item.id}
-    return ExportJob(image, item.recipe, fields)
 
 
 def caption(item: Item) -> str:
@@ -109,7 +103,7 @@ class GalleryExports(QObject):
                     raise ExportError("There is no image on the canvas to export.")
                 jobs = [job]
             else:
-                jobs = [item_job(item, image) for item, image in self._items(ids)]
+                jobs = [export_job(item, image) for item, image in self._items(ids)]
             task = start_export(self._window, jobs, options)
         except ExportError as exc:
             self.actions.report(str(exc))

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from studio.app.tasks import Task
 from studio.engine import JobEvent, RenderMorph
 from studio.gallery import Item
+from studio.gallery.recipes import morph_recipe_dicts
 from studio.imaging.animation import mp4_available, save_gif, save_mp4
 from studio.pipelines.render import Recipe
 from studio.ui.export_dialog import ask_save_path, settle_path
@@ -40,23 +41,7 @@ MAX_FRAMES = 600
 
 def morph_recipes(items: Sequence[Item], note_for: Callable[[str], str]) -> list[Recipe]:
     """The recipes of a morph's keyframes; ValueError says why these items cannot be one."""
-    if len(items) < 2:
-        raise ValueError("Select at least two gallery images to morph between.")
-    plain = [i for i in items if not i.recipe or not i.model]
-    if plain:
-        raise ValueError(
-            f"Image #{plain[0].id} has no recipe (a plain imported picture), so it cannot "
-            "be part of a morph."
-        )
-    models = sorted({i.model for i in items})
-    if len(models) > 1:
-        raise ValueError(
-            f"A morph runs between images of one model; these use {', '.join(models)}."
-        )
-    note = note_for(models[0])
-    if note:
-        raise ValueError(note)
-    return [Recipe.from_dict(i.recipe or {}) for i in items]
+    return [Recipe.from_dict(r) for r in morph_recipe_dicts(items, note_for)]
 
 
 def morph_recipe_note(

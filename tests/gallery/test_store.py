@@ -193,7 +193,8 @@ def test_sigkill_during_keeps_never_corrupts(tmp_path: Path) -> None:
     for round_ in range(20):
         proc = subprocess.Popen(
             [sys.executable, "-c", KEEPER, str(root)],
-            stdout=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert proc.stdout is not None
         # Let it get going, then kill it at a varying moment mid-keep.

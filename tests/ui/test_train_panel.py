@@ -154,7 +154,8 @@ def test_training_shows_progress_and_publishes(
 
     assert steps_seen(panel) == 6 and not panel.training
     assert panel.preview.frame is not None and panel.preview.pixmap().width() > 0
-    assert [s for s, _ in panel.plot.points("loss_d")] == list(range(1, 7))
+    plotted = [s for s, _ in panel.plot.points("loss_d")]  # steps arrive thinned to ~20/s
+    assert plotted[0] == 1 and plotted[-1] == 6 and plotted == sorted(set(plotted))
     assert len(panel.plot.points("diversity")) == 3  # with each preview
     qtbot.waitUntil(lambda: child(window, QProgressBar, "trainProgress").value() == 1000)
     assert "Finished at step 6 of 6" in child(window, QLabel, "trainProgressText").text()
