@@ -68,6 +68,12 @@ class SessionController(QObject):
         self._load_job: int | None = None
         self._directions_job: int | None = None
         self._frames: dict[int, tuple[SessionState, float]] = {}
+        # One preview in flight at a time: while it renders, moves only mark the state
+        # dirty, and the newest state renders the moment the frame lands. A drag then
+        # shows a frame per render (the image follows), and the exact final frame comes
+        # at most two renders after the last move.
+        self._in_flight: int | None = None
+        self._dirty = False
         self.shown_state: SessionState | None = None
         self.model_info: ModelInfo | None = None
         bridge.resultReady.connect(self._on_result)
@@ -137,10 +143,23 @@ class SessionController(QObject):
     def _render(self) -> None:
         if not self._state.model:
             return
+        if self._in_flight is not None:
+            self._dirty = True
+            return
+        self._dirty = False
         stamp = time.perf_counter()
         job = self._submit(self._state.to_request(), "preview")
         if job is not None:
+            self._in_flight = job
             self._frames[job] = (self._state, stamp)
+
+    def _landed(self, job_id: int) -> None:
+        """The in-flight preview ended (frame, failure or cancel): render what is newer."""
+        if job_id != self._in_flight:
+            return
+        self._in_flight = None
+        if self._dirty:
+            self._render()
 
     @Slot(int, object)
     def _on_result(self, job_id: int, payload: object) -> None:
@@ -150,6 +169,7 @@ class SessionController(QObject):
                 del self._frames[old]
             self.shown_state = state
             self.frameReady.emit(payload, state, stamp)
+            self._landed(job_id)
         elif job_id == self._load_job and isinstance(payload, ModelInfo):
             self._load_job = None
             self.model_info = payload
@@ -167,6 +187,7 @@ class SessionController(QObject):
         if event.kind not in ("failed", "cancelled"):
             return
         self._frames.pop(event.job_id, None)
+        self._landed(event.job_id)
         if event.job_id == self._load_job:
             self._load_job = None
             self._requested_model = None  # try loading again on the next change

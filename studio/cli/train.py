@@ -95,9 +95,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             if not args.data:
                 raise CliError("A new run needs --data DIR.")
             cfg = _train_config(args)
-        elif args.steps:
+        elif args.steps or args.lr:
             cfg = Run(args.run).read_config()
-            cfg.steps = args.steps
+            cfg.steps = args.steps or cfg.steps
+            cfg.lr = args.lr or cfg.lr
         run = open_run(args.run, cfg, resume=args.resume)
         if args.nproc > 1:
             return _train_processes(args)

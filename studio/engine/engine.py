@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import threading
 import time
 import traceback
@@ -28,7 +29,7 @@ import torch
 from studio.engine.cache import ModelCache
 from studio.engine.events import JobEvent, Lane
 from studio.engine.handlers import HANDLERS, DirectionStore, JobContext
-from studio.engine.requests import TrainRun
+from studio.engine.requests import LoadModel, TrainRun
 from studio.models.device import pick_device
 from studio.pipelines.cancel import Cancelled, CancelToken
 
@@ -65,6 +66,7 @@ class Engine:
         directions: DirectionStore | None = None,
     ) -> None:
         self.device = pick_device(device)
+        self._threads = torch.get_num_threads()
         self.cache = ModelCache(self.device, cache_capacity)
         self.directions = directions or DirectionStore()
         self._listeners: list[Listener] = []
@@ -234,8 +236,21 @@ class Engine:
 
         return JobContext(self.cache, self.directions, device, job.token, progress)
 
+    def _cpu_threads(self, job: Job) -> int:
+        """Intra-op threads for a job on the CPU. A batch-1 preview gains little from
+        threads and loses much when other work shares the cores (measured in
+        bench/latency.py: 1 thread beat 2 on a 2-core machine in median and p90);
+        batch jobs keep most of the pool, leaving a core for the window."""
+        cores = os.cpu_count() or 1
+        if job.lane == "preview" or isinstance(job.request, LoadModel):
+            return max(1, min(4, cores // 4))
+        return max(1, min(self._threads, cores - 1))
+
     def _run(self, job: Job) -> None:
         handler = HANDLERS[type(job.request)]
+        if self.device.type == "cpu":
+            # Per thread: torch keeps this setting for the worker thread alone.
+            torch.set_num_threads(self._cpu_threads(job))
         self._emit(JobEvent(job.job_id, job.lane, "started"))
         try:
             job.token.check()
@@ -299,6 +314,7 @@ class Engine:
         from studio.training.session import open_run, run_training
 
         req: TrainRun = job.request
+        torch.set_num_threads(self._threads)  # this thread trains with the full pool
 
         def should_stop() -> bool:
             # Pausing blocks here, between steps, so no step is ever half done.

@@ -23,7 +23,13 @@ from studio.training.augment import (
 )
 from studio.training.dataset import FolderData, to_tensor, to_uint8
 from studio.training.finetune import load_start_weights
-from studio.training.loop import Trainer, preview_grid, sync_buffers, sync_gradients
+from studio.training.loop import (
+    Trainer,
+    preview_grid,
+    set_learning_rate,
+    sync_buffers,
+    sync_gradients,
+)
 from studio.training.run import TrainConfig, make_optimizer
 from studio.training.watch import DiversityProbe, collapse_warning
 
@@ -80,6 +86,7 @@ class GANTrainer(Trainer):
         lr = cfg.learning_rate
         # Lazy R1 runs every r1_every steps; adjust D's Adam as StyleGAN2 does.
         ratio = cfg.r1_every / (cfg.r1_every + 1) if cfg.loss == "nonsat" else 1.0
+        self.d_lr_ratio = ratio
         self.opt_g = make_optimizer(self.G.parameters(), cfg.optimizer, lr)
         trainable_d = [p for p in self.D.parameters() if p.requires_grad]
         self.opt_d = make_optimizer(trainable_d, cfg.optimizer, lr * ratio, (0.0, 0.99**ratio))
@@ -250,6 +257,8 @@ class GANTrainer(Trainer):
         self.G_ema.load_state_dict(state["G_ema"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
+        set_learning_rate(self.opt_g, self.cfg.learning_rate)
+        set_learning_rate(self.opt_d, self.cfg.learning_rate * self.d_lr_ratio)
         self.ada.p = float(state.get("ada_p", self.ada.p))
         self.ada._signs = list(state.get("ada_signs", []))
         if state.get("scaler"):

@@ -96,9 +96,17 @@ class SingleModelTrainer(Trainer):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.model.load_state_dict(state["model"])
         self.opt.load_state_dict(state["opt"])
+        set_learning_rate(self.opt, self.cfg.learning_rate)
 
     def export_module(self) -> torch.nn.Module:
         return self.model
+
+
+def set_learning_rate(opt: torch.optim.Optimizer, lr: float) -> None:
+    """Use the run's configured rate after loading an optimizer's state (which carries
+    the old one), so a resume with a lowered --lr takes effect."""
+    for group in opt.param_groups:
+        group["lr"] = lr
 
 
 def sync_gradients(module: torch.nn.Module, world: int) -> None:

@@ -23,13 +23,14 @@ TRAINERS: dict[str, type[Trainer]] = {
 def open_run(run_dir: str | Path, cfg: TrainConfig | None, resume: bool) -> Run:
     """Create a new run folder from ``cfg``, or reopen one to resume.
 
-    On resume, ``cfg`` may only change the number of steps (to train longer).
+    On resume, ``cfg`` may only change the number of steps (to train longer) and the
+    learning rate (to settle a run); everything else stays as the run began.
     """
     run = Run(run_dir)
     if resume:
         saved = run.read_config()
-        if cfg is not None and cfg.steps != saved.steps:
-            saved.steps = cfg.steps
+        if cfg is not None and (cfg.steps, cfg.lr) != (saved.steps, saved.lr):
+            saved.steps, saved.lr = cfg.steps, cfg.lr
             run.write_config(saved)
     else:
         if cfg is None:

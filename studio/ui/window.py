@@ -54,6 +54,7 @@ class PanelScroll(QScrollArea):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
         self.setWidget(body)
+        self._last_width = -1
         body.installEventFilter(self)
 
     def minimumSizeHint(self) -> QSize:
@@ -74,7 +75,13 @@ class PanelScroll(QScrollArea):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Re-measure when the panel's layout changes (e.g. another model's labels)."""
         if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
-            self.updateGeometry()
+            # Only when the panel's width need changed: a slider's value label asks for
+            # a layout on every move, and re-laying out the window each time is costly.
+            body = self.widget()
+            width = body.minimumSizeHint().width() if body is not None else -1
+            if width != self._last_width:
+                self._last_width = width
+                self.updateGeometry()
         return False
 
 
