@@ -169,10 +169,7 @@ def render_morph(req: RenderMorph, ctx: JobContext) -> list[np.ndarray]:
         raise ValueError("A morph runs between images of one model; these use several.")
     need = max((len(r.edits) for r in req.recipes), default=0)
     dirs = ctx.directions.get(model, max(12, need), ctx.progress, ctx.cancel) if need else None
-    keys = [
-        edited_latent(model, r.seed, r.truncation, r.edits, dirs, r.layers, r.latent, r.label)
-        for r in req.recipes
-    ]
+    keys = [edited_latent(model, r, dirs) for r in req.recipes]
     path = interpolate_latents(keys, req.frames, req.mode, req.loop)  # type: ignore[arg-type]
     return render_frames(lambda x: decode_edited(model, x), path, 16, ctx.progress, ctx.cancel)
 

@@ -87,30 +87,22 @@ def latent_for(model: LoadedModel, seed: int, latent: np.ndarray | None = None) 
 
 @torch.inference_mode()
 def edited_latent(
-    model: LoadedModel,
-    seed: int,
-    truncation: float = 1.0,
-    edits: tuple[float, ...] = (),
-    directions: Directions | None = None,
-    layers: tuple[int, int] | None = None,
-    latent: np.ndarray | None = None,
-    label: int | None = None,
+    model: LoadedModel, recipe: Recipe, directions: Directions | None = None
 ) -> torch.Tensor:
-    """The decoder input: (1, num_ws, w_dim) for a GAN, (1, D) for a VAE."""
+    """The decoder input for ``recipe``: (1, num_ws, w_dim) for a GAN, (1, D) for a VAE."""
     module: Any = model.module
-    z = latent_for(model, seed, latent)
+    z = latent_for(model, recipe.seed, recipe.latent)
     offset = None
-    if directions is not None and any(edits):
-        offset = torch.from_numpy(directions.offset(edits))
+    if directions is not None and any(recipe.edits):
+        offset = torch.from_numpy(directions.offset(recipe.edits))
     if model.kind == "gan":
-        labels = class_labels(model, 1, label)
-        w = module.map(z, truncation, labels)
+        w = module.map(z, recipe.truncation, class_labels(model, 1, recipe.label))
         ws = w.unsqueeze(1).repeat(1, module.num_ws, 1)
         if offset is not None:
-            lo, hi = layers or (0, int(module.num_ws))
+            lo, hi = recipe.layers or (0, int(module.num_ws))
             ws[:, lo:hi] += offset.to(ws.device)
         return ws
-    z = z.to(next(module.parameters()).device) * truncation
+    z = z.to(next(module.parameters()).device) * recipe.truncation
     if offset is not None:
         z = z + offset.to(z.device)
     return z
@@ -124,18 +116,10 @@ def decode_edited(model: LoadedModel, x: torch.Tensor) -> torch.Tensor:
 
 
 def render_image(
-    model: LoadedModel,
-    seed: int,
-    truncation: float = 1.0,
-    edits: tuple[float, ...] = (),
-    directions: Directions | None = None,
-    layers: tuple[int, int] | None = None,
-    latent: np.ndarray | None = None,
-    label: int | None = None,
+    model: LoadedModel, recipe: Recipe, directions: Directions | None = None
 ) -> np.ndarray:
-    """uint8 (R, R, 3): the seed's (or ``latent``'s) image with ``edits`` applied."""
-    x = edited_latent(model, seed, truncation, edits, directions, layers, latent, label)
-    return to_uint8(decode_edited(model, x))[0]
+    """uint8 (R, R, 3): the recipe's latent with its edits, decoded on its own."""
+    return to_uint8(decode_edited(model, edited_latent(model, recipe, directions)))[0]
 
 
 def render_recipe(
@@ -157,13 +141,4 @@ def render_recipe(
             ),
         )
         return chunk[index - start]
-    return render_image(
-        model,
-        recipe.seed,
-        recipe.truncation,
-        recipe.edits,
-        directions,
-        recipe.layers,
-        recipe.latent,
-        recipe.label,
-    )
+    return render_image(model, recipe, directions)

@@ -12,9 +12,9 @@ import torch.nn.functional as F
 from studio.imaging.grid import contact_sheet
 from studio.models.features import FeatureNet, FeaturesConfig
 from studio.training.augment import Draw, color, random_flip, translation
-from studio.training.dataset import FolderData, to_tensor, to_uint8
+from studio.training.dataset import to_tensor, to_uint8
 from studio.training.loop import SingleModelTrainer, sync_gradients
-from studio.training.run import RunError, TrainConfig, make_optimizer
+from studio.training.run import RunError, make_optimizer
 
 
 class FeaturesTrainer(SingleModelTrainer):
@@ -22,21 +22,13 @@ class FeaturesTrainer(SingleModelTrainer):
 
     model: FeatureNet
 
-    def __init__(
-        self,
-        cfg: TrainConfig,
-        data: FolderData,
-        device: torch.device,
-        rank: int = 0,
-        world: int = 1,
-    ) -> None:
-        super().__init__(cfg, data, device, rank, world)
+    def setup(self) -> None:
+        cfg, data, device = self.cfg, self.data, self.device
         if data.labels is None or len(data.classes) < 2:
             raise RunError(
                 "Training the feature network needs images sorted into at least two "
                 "class subfolders."
             )
-        torch.manual_seed(cfg.seed)
         fields = {**cfg.model, "num_classes": len(data.classes)}
         self.fcfg = FeaturesConfig(**fields)
         self.model = FeatureNet(self.fcfg).to(device)

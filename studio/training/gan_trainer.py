@@ -21,7 +21,7 @@ from studio.training.augment import (
     random_flip,
     strength_for_set_size,
 )
-from studio.training.dataset import FolderData, to_tensor, to_uint8
+from studio.training.dataset import to_tensor, to_uint8
 from studio.training.finetune import load_start_weights
 from studio.training.loop import (
     Trainer,
@@ -30,7 +30,7 @@ from studio.training.loop import (
     sync_buffers,
     sync_gradients,
 )
-from studio.training.run import TrainConfig, make_optimizer
+from studio.training.run import make_optimizer
 from studio.training.watch import DiversityProbe, collapse_warning
 
 PREVIEW_SEED = 12345
@@ -48,16 +48,8 @@ def pairwise_diversity(images: torch.Tensor) -> float:
 class GANTrainer(Trainer):
     """Trains a :class:`StyleGenerator` against a :class:`Discriminator`."""
 
-    def __init__(
-        self,
-        cfg: TrainConfig,
-        data: FolderData,
-        device: torch.device,
-        rank: int = 0,
-        world: int = 1,
-    ) -> None:
-        super().__init__(cfg, data, device, rank, world)
-        torch.manual_seed(cfg.seed)  # initial weights are a function of the seed
+    def setup(self) -> None:
+        cfg, data, device = self.cfg, self.data, self.device
         fields = dict(cfg.model)
         start = load_start_weights(cfg.init_from, "gan") if cfg.init_from else None
         if start is not None:

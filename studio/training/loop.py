@@ -45,6 +45,12 @@ class Trainer:
         self.device = device
         self.rank, self.world = rank, world
         self.order = BatchOrder(len(data), cfg.batch, cfg.seed)
+        torch.manual_seed(cfg.seed)  # initial weights are a function of the seed
+        self.setup()
+
+    def setup(self) -> None:
+        """Build the models and optimizers (``cfg``, ``data`` and ``device`` are set)."""
+        raise NotImplementedError
 
     def batch(self, step: int) -> torch.Tensor:
         """This process's real images of ``step`` as float [-1, 1] on the device."""

@@ -11,10 +11,10 @@ import torch
 
 from studio.models.vae import ConvVAE, VAEConfig
 from studio.training.augment import Draw, random_flip
-from studio.training.dataset import FolderData, to_tensor, to_uint8
+from studio.training.dataset import to_tensor, to_uint8
 from studio.training.finetune import load_start_weights
 from studio.training.loop import SingleModelTrainer, preview_grid, sync_gradients
-from studio.training.run import TrainConfig, make_optimizer
+from studio.training.run import make_optimizer
 
 PREVIEW_COUNT = 16
 
@@ -30,16 +30,8 @@ class VAETrainer(SingleModelTrainer):
 
     model: ConvVAE
 
-    def __init__(
-        self,
-        cfg: TrainConfig,
-        data: FolderData,
-        device: torch.device,
-        rank: int = 0,
-        world: int = 1,
-    ) -> None:
-        super().__init__(cfg, data, device, rank, world)
-        torch.manual_seed(cfg.seed)
+    def setup(self) -> None:
+        cfg, data, device = self.cfg, self.data, self.device
         fields = {"beta": cfg.beta, **cfg.model}
         start = load_start_weights(cfg.init_from, "vae") if cfg.init_from else None
         if start is not None:

@@ -20,7 +20,7 @@ from studio.engine import (
 )
 from studio.models.checkpoint import file_sha256, load_checkpoint
 from studio.pipelines.cancel import Cancelled
-from studio.pipelines.render import render_image
+from studio.pipelines.render import Recipe, render_image
 from studio.pipelines.sample import GenerateRequest, generate_images
 
 TIMEOUT = 20.0
@@ -120,7 +120,7 @@ def test_render_latent_matches_the_pipeline(engine, model_dir):
     model = load_checkpoint(model_dir / "tiny-gan.safetensors")
     result = engine.call(RenderLatent("tiny-gan", seed=3, truncation=0.7), timeout=TIMEOUT)
     assert result.image.dtype == np.uint8 and result.image.shape == (32, 32, 3)
-    assert np.array_equal(result.image, render_image(model, 3, 0.7))
+    assert np.array_equal(result.image, render_image(model, Recipe("tiny-gan", 3, 0.7)))
     assert result.model_ms >= 0 and result.request.seed == 3
     edited = engine.call(RenderLatent("tiny-gan", seed=3, edits=(3.0,)), timeout=TIMEOUT)
     plain = engine.call(RenderLatent("tiny-gan", seed=3), timeout=TIMEOUT)

@@ -94,38 +94,43 @@ def test_zero_edits_equal_the_plain_sample(gan, vae):
     for model in (gan, vae):
         dirs = gan_directions(gan, 4, 500) if model is gan else vae_directions(vae, 4)
         plain = generate_images(model, GenerateRequest(count=1, seed=5, truncation=0.7))[0]
-        assert np.array_equal(render_image(model, 5, 0.7), plain)
-        assert np.array_equal(render_image(model, 5, 0.7, (0.0, 0.0), dirs), plain)
+        assert np.array_equal(render_image(model, Recipe("m", 5, 0.7)), plain)
+        assert np.array_equal(
+            render_image(model, Recipe("m", 5, 0.7, edits=(0.0, 0.0)), dirs), plain
+        )
 
 
 def test_edits_change_the_image(gan, vae):
     for model, dirs in ((gan, gan_directions(gan, 4, 500)), (vae, vae_directions(vae, 4))):
-        plain = render_image(model, 5)
-        edited = render_image(model, 5, 1.0, (3.0,), dirs)
-        other = render_image(model, 5, 1.0, (0.0, 3.0), dirs)
+        plain = render_image(model, Recipe("m", 5))
+        edited = render_image(model, Recipe("m", 5, 1.0, edits=(3.0,)), dirs)
+        other = render_image(model, Recipe("m", 5, 1.0, edits=(0.0, 3.0)), dirs)
         assert not np.array_equal(edited, plain)
         assert not np.array_equal(edited, other)
-        assert np.array_equal(render_image(model, 5, 1.0, (3.0,), dirs), edited)
+        assert np.array_equal(render_image(model, Recipe("m", 5, 1.0, edits=(3.0,)), dirs), edited)
 
 
 def test_gan_edit_limited_to_a_layer_range(gan):
     dirs = gan_directions(gan, 4, 500)
-    full = render_image(gan, 2, 1.0, (3.0, -2.0), dirs)
-    everywhere = render_image(gan, 2, 1.0, (3.0, -2.0), dirs, layers=(0, 8))
-    coarse = render_image(gan, 2, 1.0, (3.0, -2.0), dirs, layers=(0, 3))
-    fine = render_image(gan, 2, 1.0, (3.0, -2.0), dirs, layers=(5, 8))
-    plain = render_image(gan, 2)
+    full = render_image(gan, Recipe("m", 2, 1.0, edits=(3.0, -2.0)), dirs)
+    everywhere = render_image(gan, Recipe("m", 2, 1.0, edits=(3.0, -2.0), layers=(0, 8)), dirs)
+    coarse = render_image(gan, Recipe("m", 2, 1.0, edits=(3.0, -2.0), layers=(0, 3)), dirs)
+    fine = render_image(gan, Recipe("m", 2, 1.0, edits=(3.0, -2.0), layers=(5, 8)), dirs)
+    plain = render_image(gan, Recipe("m", 2))
     assert np.array_equal(full, everywhere)
     assert not np.array_equal(coarse, full)
     assert not np.array_equal(fine, full)
     assert not np.array_equal(coarse, fine)
     assert not np.array_equal(coarse, plain)
-    assert np.array_equal(render_image(gan, 2, 1.0, (3.0,), dirs, layers=(4, 4)), plain)
+    assert np.array_equal(
+        render_image(gan, Recipe("m", 2, 1.0, edits=(3.0,), layers=(4, 4)), dirs), plain
+    )
 
 
 def test_explicit_latent_overrides_the_seed(gan):
     z = gan.module.sample_latents(1, 77).numpy()[0]
-    assert np.array_equal(render_image(gan, 0, latent=z), render_image(gan, 77))
+    with_latent = render_image(gan, Recipe("m", 0, latent=z))
+    assert np.array_equal(with_latent, render_image(gan, Recipe("m", 77)))
 
 
 def test_recipe_round_trips_through_json_form():
