@@ -95,10 +95,11 @@ def cmd_train(args: argparse.Namespace) -> int:
             if not args.data:
                 raise CliError("A new run needs --data DIR.")
             cfg = _train_config(args)
-        elif args.steps or args.lr:
+        else:
             cfg = Run(args.run).read_config()
             cfg.steps = args.steps or cfg.steps
             cfg.lr = args.lr or cfg.lr
+            cfg.command = "latent-studio " + shlex.join(sys.argv[1:])
         run = open_run(args.run, cfg, resume=args.resume)
         if args.nproc > 1:
             return _train_processes(args)

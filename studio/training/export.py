@@ -166,7 +166,7 @@ def export_run(
         name=name,
         data={**data_info(cfg.data), "holdout_fraction": cfg.holdout},
         training={
-            "command": cfg.command,
+            "command": " ; then ".join([cfg.command, *cfg.resumed]),
             "steps": int(state["step"]),
             "batch": cfg.batch,
             "seconds": round(float(state.get("seconds", 0.0)), 1),

@@ -66,6 +66,7 @@ class TrainConfig:
     device: str = "auto"
     model: dict[str, Any] = field(default_factory=dict)
     command: str = ""
+    resumed: list[str] = field(default_factory=list)  # the commands that continued it
 
     def __post_init__(self) -> None:
         if self.kind not in ("gan", "vae", "features"):

@@ -24,13 +24,16 @@ def open_run(run_dir: str | Path, cfg: TrainConfig | None, resume: bool) -> Run:
     """Create a new run folder from ``cfg``, or reopen one to resume.
 
     On resume, ``cfg`` may only change the number of steps (to train longer) and the
-    learning rate (to settle a run); everything else stays as the run began.
+    learning rate (to settle a run), and adds its command to the run's history;
+    everything else stays as the run began.
     """
     run = Run(run_dir)
     if resume:
         saved = run.read_config()
-        if cfg is not None and (cfg.steps, cfg.lr) != (saved.steps, saved.lr):
+        if cfg is not None:
             saved.steps, saved.lr = cfg.steps, cfg.lr
+            if cfg.command and cfg.command != saved.command:
+                saved.resumed.append(cfg.command)
             run.write_config(saved)
     else:
         if cfg is None:
