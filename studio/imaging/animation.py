@@ -77,6 +77,7 @@ def save_mp4(frames: Sequence[np.ndarray], path: str | os.PathLike[str], fps: fl
         codec="libx264",
         pix_fmt_out="yuv420p",
         output_params=["-metadata", f"comment={DISCLOSURE}"],
+        macro_block_size=2,  # we pad to even sizes; never let ffmpeg rescale
     )
     writer.send(None)
     for f in frames:
