@@ -33,17 +33,22 @@ def class_index(model: Any, name: str | None) -> int | None:
     return classes.index(name)
 
 
-def load_model(name: str, device: str) -> Any:
+def load_model(name: str, device: str, drawing: bool = True) -> Any:
+    """A model by name or path on ``device``; with ``drawing``, only image models."""
     from studio.models.catalog import ModelNotFound, resolve_model
     from studio.models.checkpoint import CheckpointError, load_checkpoint
     from studio.models.device import pick_device
+    from studio.models.registry import GENERATIVE_KINDS
 
     try:
         dev = pick_device(device)
         path = resolve_model(name)
-        return load_checkpoint(path, dev)
+        model = load_checkpoint(path, dev)
     except (ModelNotFound, CheckpointError, ValueError) as exc:
         raise CliError(str(exc)) from None
+    if drawing and model.kind not in GENERATIVE_KINDS:
+        raise CliError(f"{model.name} is a {model.kind} network; it does not draw images.")
+    return model
 
 
 def ensure_writable(folder: Path) -> None:

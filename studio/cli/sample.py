@@ -101,7 +101,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise CliError(str(exc)) from None
     else:
-        net = load_model(args.features, args.device)
+        net = load_model(args.features, args.device, drawing=False)
     if net.kind != "features":
         raise CliError(f"{net.name} is not a feature network.")
     try:

@@ -9,6 +9,7 @@ import torch
 
 from studio.models.catalog import resolve_model
 from studio.models.checkpoint import LoadedModel, load_checkpoint
+from studio.models.registry import GENERATIVE_KINDS
 
 
 class ModelCache:
@@ -20,8 +21,20 @@ class ModelCache:
         self._models: OrderedDict[tuple[str, str], LoadedModel] = OrderedDict()
         self._paths: dict[str, Path] = {}  # name → file, so frames skip the folder scan
 
-    def get(self, name: str, device: torch.device | None = None) -> LoadedModel:
-        """The loaded model for a registry name or path, loading it if needed."""
+    def get(
+        self, name: str, device: torch.device | None = None, drawing: bool = True
+    ) -> LoadedModel:
+        """The loaded model for a registry name or path, loading it if needed.
+
+        With ``drawing``, a model that cannot make images (the metrics network) is
+        refused in plain words.
+        """
+        model = self._get(name, device)
+        if drawing and model.kind not in GENERATIVE_KINDS:
+            raise ValueError(f"{model.name} is a {model.kind} network; it does not draw images.")
+        return model
+
+    def _get(self, name: str, device: torch.device | None) -> LoadedModel:
         dev = device or self.device
         path = self._paths.get(name)
         if path is None or not path.is_file():

@@ -13,6 +13,7 @@ from studio.app.controller import SessionController
 from studio.app.session import SessionState
 from studio.engine.handlers import ModelInfo
 from studio.models.catalog import ModelEntry, list_models
+from studio.models.registry import GENERATIVE_KINDS
 from studio.ui.naming import named
 
 
@@ -59,7 +60,9 @@ class ModelPicker(QGroupBox):
 
     def refresh(self, entries: list[ModelEntry] | None = None) -> None:
         """Show ``entries`` (default: re-read the model folders)."""
-        self.entries = list_models() if entries is None else entries
+        found = list_models() if entries is None else entries
+        # The metrics network is a model file too, but nothing to draw with.
+        self.entries = [e for e in found if e.error or e.kind in GENERATIVE_KINDS]
         items = cast(QStandardItemModel, self.combo.model())
         with QSignalBlocker(self.combo):
             self.combo.clear()

@@ -186,3 +186,6 @@ def test_publish_and_metrics(shapes_dir: Path, tmp_path: Path, capsys) -> None:
         main(["metrics", "--model", "mine", "--data", str(shapes_dir), "--features", "mine"]) == 1
     )
     assert "not a feature network" in capsys.readouterr().err
+    out = tmp_path / "nope"
+    assert main(["generate", "--model", "feat", "--count", "1", "--out", str(out)]) == 1
+    assert "does not draw images" in capsys.readouterr().err

@@ -377,3 +377,14 @@ def test_queued_is_always_the_first_event_of_a_job(engine, events, gate, monkeyp
     events.wait_done(blocker)
     events.wait_done(second)
     assert events.kinds(second)[0] == "queued"
+
+
+def test_a_metrics_network_is_refused_as_a_drawing_model(engine, model_dir):
+    from studio.models.checkpoint import metadata_for, save_checkpoint
+    from studio.models.features import FeatureNet, FeaturesConfig
+
+    net = FeatureNet(FeaturesConfig(resolution=32, num_classes=2, width=2, feature_dim=4))
+    save_checkpoint(net, model_dir / "feat.safetensors", metadata_for(net, name="feat"))
+    with pytest.raises(RuntimeError, match="does not draw images"):
+        engine.call(LoadModel("feat"), timeout=TIMEOUT)
+    assert engine.call(LoadModel("tiny-gan"), timeout=TIMEOUT).kind == "gan"
