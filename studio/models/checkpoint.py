@@ -202,7 +202,8 @@ def _load_pickle_format(path: Path) -> tuple[dict[str, Any], dict[str, torch.Ten
 def check_state(module: nn.Module, state: dict[str, torch.Tensor], name: str) -> None:
     """Refuse a state dict whose keys or shapes differ from ``module``'s, naming them."""
     expected = module.state_dict()
-    missing = sorted(set(expected) - set(state))
+    optional = set(getattr(module, "optional_state", ()))
+    missing = sorted(set(expected) - set(state) - optional)
     unexpected = sorted(set(state) - set(expected))
     if missing or unexpected:
         parts = []
@@ -212,6 +213,8 @@ def check_state(module: nn.Module, state: dict[str, torch.Tensor], name: str) ->
             parts.append(f"{len(unexpected)} unexpected tensors (e.g. {unexpected[0]})")
         raise CheckpointError(f"{name} does not match its architecture: {'; '.join(parts)}.")
     for key, ref in expected.items():
+        if key not in state:
+            continue  # an optional tensor the module fills in itself
         got = state[key]
         if tuple(got.shape) != tuple(ref.shape):
             raise CheckpointError(

@@ -49,11 +49,24 @@ class _ResBlock(nn.Module):
         return x + self.conv1(F.silu(self.conv0(F.silu(x))))
 
 
+def _default_prior(state: dict, prefix: str, *args: object) -> None:
+    """Runs and files from before the sampling Gaussian existed load with N(0, I)."""
+    weight = state.get(prefix + "from_latent.weight")
+    if weight is None:
+        return
+    dim = weight.shape[1]
+    state.setdefault(prefix + "prior_mean", torch.zeros(dim))
+    state.setdefault(prefix + "prior_scale", torch.eye(dim))
+
+
 class ConvVAE(nn.Module):
     """Images (N, 3, R, R) in [-1, 1] ⇄ Gaussian latents (N, latent_dim)."""
 
     arch = "vae"
     cfg: VAEConfig
+    prior_mean: torch.Tensor
+    prior_scale: torch.Tensor
+    optional_state = ("prior_mean", "prior_scale")  # older files lack them: N(0, I)
 
     def __init__(self, cfg: VAEConfig) -> None:
         super().__init__()
@@ -80,6 +93,12 @@ class ConvVAE(nn.Module):
             ]
         dec += [nn.SiLU(), nn.Conv2d(cfg.channels(0), 3, 3, padding=1)]
         self.decoder = nn.Sequential(*dec)
+        # Where samples are drawn: N(0, I) until export fits a Gaussian to the encoded
+        # training set (a small-β VAE's codes do not fill the unit ball, so samples from
+        # the plain prior land where the decoder never learned to draw).
+        self.register_buffer("prior_mean", torch.zeros(cfg.latent_dim))
+        self.register_buffer("prior_scale", torch.eye(cfg.latent_dim))
+        self._register_load_state_dict_pre_hook(_default_prior)
 
     def encode_stats(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean and log-variance of q(z | x)."""
@@ -91,15 +110,29 @@ class ConvVAE(nn.Module):
         """The posterior mean: the deterministic code of each image."""
         return self.encode_stats(images)[0]
 
+    def truncate(self, latents: torch.Tensor, truncation: float) -> torch.Tensor:
+        """Pull latents toward the sampling mean (1 = unchanged, 0 = the mean)."""
+        z = latents.to(model_device(self))
+        if truncation == 1.0:
+            return z
+        return self.prior_mean + (z - self.prior_mean) * truncation
+
     def decode(self, latents: torch.Tensor, truncation: float = 1.0) -> torch.Tensor:
-        """Latents → images in [-1, 1]; ``truncation`` scales latents toward the prior mean."""
-        z = latents.to(model_device(self)) * truncation
+        """Latents → images in [-1, 1]; ``truncation`` pulls latents toward the mean."""
+        z = self.truncate(latents, truncation)
         top = self.cfg.channels(self.cfg.levels)
         h = self.from_latent(z).view(-1, top, 4, 4)
         return torch.tanh(self.decoder(h))
 
     def sample_latents(self, n: int, seed: int) -> torch.Tensor:
-        return seeded_normal(n, self.cfg.latent_dim, seed)
+        """Latents for ``seed``: standard normal draws shaped by the sampling Gaussian."""
+        u = seeded_normal(n, self.cfg.latent_dim, seed)
+        return self.prior_mean.cpu() + u @ self.prior_scale.cpu().T
+
+    def set_prior(self, mean: torch.Tensor, scale: torch.Tensor) -> None:
+        """Sample from N(mean, scale·scaleᵀ) from now on (``scale`` lower-triangular)."""
+        self.prior_mean.copy_(mean)
+        self.prior_scale.copy_(scale)
 
     def sample(self, n: int, seed: int, truncation: float = 1.0) -> torch.Tensor:
         return self.decode(self.sample_latents(n, seed), truncation)

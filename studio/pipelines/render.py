@@ -102,7 +102,7 @@ def edited_latent(
             lo, hi = recipe.layers or (0, int(module.num_ws))
             ws[:, lo:hi] += offset.to(ws.device)
         return ws
-    z = z.to(next(module.parameters()).device) * recipe.truncation
+    z = module.truncate(z, recipe.truncation)
     if offset is not None:
         z = z + offset.to(z.device)
     return z

@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from studio.models.catalog import user_model_dir
@@ -105,22 +104,30 @@ def measure(cfg: TrainConfig, module: Any) -> dict[str, float]:
 
 
 @torch.no_grad()
-def vae_training_directions(cfg: TrainConfig, module: Any) -> dict[str, Any]:
-    """PCA of the encoded training split, stored with a VAE for its latent sliders."""
+def fit_vae_latents(cfg: TrainConfig, module: Any) -> dict[str, Any]:
+    """Fit the VAE's sampling Gaussian to its encoded training set, and return the
+    principal directions of those codes for its latent sliders."""
     from studio.pipelines.directions import pca
     from studio.training.dataset import to_tensor
 
     data = load_folder(cfg.data, module.resolution, split="train", holdout=cfg.holdout)
-    codes = [
-        module.encode(to_tensor(data.images[i : i + 128])).numpy()  # type: ignore[operator]
-        for i in range(0, len(data), 128)
-    ]
-    dirs = pca(np.concatenate(codes), DEFAULT_K, "z")
+    means, variances = [], []
+    for i in range(0, len(data), 128):
+        mu, logvar = module.encode_stats(to_tensor(data.images[i : i + 128]))
+        means.append(mu.double())
+        variances.append(logvar.double().exp())
+    mu = torch.cat(means)
+    # The aggregate posterior's covariance: spread of the means plus the mean variance.
+    cov = torch.cov(mu.T) + torch.diag(torch.cat(variances).mean(0))
+    scale = torch.linalg.cholesky(cov + 1e-6 * torch.eye(cov.shape[0], dtype=cov.dtype))
+    module.set_prior(mu.mean(0).float(), scale.float())
+    dirs = pca(mu.numpy(), DEFAULT_K, "z")
     return {
         "mean": dirs.mean.round(5).tolist(),
         "components": dirs.components.round(5).tolist(),
         "stds": dirs.stds.round(5).tolist(),
         "source": f"PCA of {len(data)} encoded training images",
+        "sampling": "a Gaussian fitted to the encoded training images",
     }
 
 
@@ -148,7 +155,7 @@ def export_run(
     extra: dict[str, Any] = {}
     extras: dict[str, torch.Tensor] = {}
     if cfg.kind == "vae":
-        extra["directions"] = vae_training_directions(cfg, module)
+        extra["directions"] = fit_vae_latents(cfg, module)
     elif cfg.kind == "features":
         extra["classes"] = list(state.get("classes") or [])
         extra["label"] = "studio features"
