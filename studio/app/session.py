@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-import numpy as np
-
 from studio.engine.requests import RenderLatent
+from studio.pipelines.render import Recipe
 
 MAX_SEED = 2**31 - 1
 DEFAULT_SLIDERS = 12
@@ -16,32 +15,15 @@ TRUNCATION_RANGE = (0.0, 2.0)
 
 
 @dataclass(frozen=True)
-class SessionState:
-    """One point in the studio: everything needed to re-render the picture exactly."""
+class SessionState(Recipe):
+    """One point in the studio: a recipe (everything needed to re-render the picture
+    exactly) with a slider for each of the model's first directions."""
 
-    model: str
-    seed: int = 0
-    truncation: float = 1.0
     edits: tuple[float, ...] = (0.0,) * DEFAULT_SLIDERS
-    layers: tuple[int, int] | None = None
-    # Where the picture starts when not simply from the seed (e.g. an opened gallery
-    # item): an explicit latent, a class label, a position in a batched grid.
-    latent: tuple[float, ...] | None = None
-    label: int | None = None
-    grid: tuple[int, int, int] | None = None
 
     def to_request(self) -> RenderLatent:
         """The engine request that renders this state."""
-        return RenderLatent(
-            model=self.model,
-            seed=self.seed,
-            truncation=self.truncation,
-            edits=self.edits,
-            layers=self.layers,
-            latent=None if self.latent is None else np.asarray(self.latent, np.float32),
-            label=self.label,
-            grid=self.grid,
-        )
+        return RenderLatent.of(self)
 
     def with_edit(self, index: int, value: float) -> SessionState:
         """This state with slider ``index`` set to ``value``."""
@@ -49,21 +31,10 @@ class SessionState:
         edits[index] = float(value)
         return replace(self, edits=tuple(edits))
 
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (see :meth:`from_dict`)."""
-        return {
-            "model": self.model,
-            "seed": self.seed,
-            "truncation": self.truncation,
-            "edits": list(self.edits),
-            "layers": list(self.layers) if self.layers is not None else None,
-            "latent": list(self.latent) if self.latent is not None else None,
-            "label": self.label,
-            "grid": list(self.grid) if self.grid is not None else None,
-        }
-
     @staticmethod
-    def from_dict(data: dict[str, Any], sliders: int = DEFAULT_SLIDERS) -> SessionState:
+    def from_dict(  # type: ignore[override]
+        data: dict[str, Any], sliders: int = DEFAULT_SLIDERS
+    ) -> SessionState:
         """A state from :meth:`to_dict` output (or a kept recipe), clamped to valid ranges.
 
         Raises ``ValueError`` (or ``TypeError``/``KeyError``) for data that is not a

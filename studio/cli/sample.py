@@ -68,7 +68,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             model.name,
             args.seed,
             args.truncation,
-            latent=latents[i],
+            latent=tuple(float(v) for v in latents[i]),
             label=label,
             grid=(args.count, req.batch, i),
         ).to_dict()

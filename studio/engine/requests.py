@@ -19,7 +19,7 @@ class LoadModel:
     model: str
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class RenderLatent(Recipe):
     """One image from a recipe: the seed's latent (or ``latent``), truncated, edited."""
 

@@ -21,16 +21,17 @@ from studio.pipelines.sample import GenerateRequest, class_labels, generate_imag
 RECIPE_VERSION = 1
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Recipe:
-    """Everything that remakes an image from a model, bit for bit."""
+    """Everything that remakes an image from a model, bit for bit (a plain value:
+    comparable and hashable, so the window's undo history can hold it)."""
 
     model: str
     seed: int = 0
     truncation: float = 1.0
     edits: tuple[float, ...] = ()
     layers: tuple[int, int] | None = None
-    latent: np.ndarray | None = None
+    latent: tuple[float, ...] | None = None  # an explicit starting latent, else the seed's
     label: int | None = None  # class index, for class-conditional models
     # (count, batch, index): image ``index`` of a batched ``generate`` of ``count`` images
     # from ``seed``. Remade the same batched way, so the pixels match bit for bit.
@@ -44,7 +45,7 @@ class Recipe:
             "truncation": self.truncation,
             "edits": list(self.edits),
             "layers": list(self.layers) if self.layers else None,
-            "latent": None if self.latent is None else [float(v) for v in self.latent.ravel()],
+            "latent": None if self.latent is None else list(self.latent),
             "label": self.label,
             "grid": list(self.grid) if self.grid else None,
         }
@@ -61,7 +62,7 @@ class Recipe:
                 truncation=float(d.get("truncation", 1.0)),
                 edits=tuple(float(v) for v in d.get("edits") or ()),
                 layers=(int(layers[0]), int(layers[1])) if layers else None,
-                latent=None if latent is None else np.asarray(latent, dtype=np.float32),
+                latent=None if latent is None else tuple(float(v) for v in latent),
                 label=None if d.get("label") is None else int(d["label"]),
                 grid=_grid(d.get("grid")),
             )
@@ -78,7 +79,9 @@ def _grid(value: Any) -> tuple[int, int, int] | None:
     return count, batch, index
 
 
-def latent_for(model: LoadedModel, seed: int, latent: np.ndarray | None = None) -> torch.Tensor:
+def latent_for(
+    model: LoadedModel, seed: int, latent: tuple[float, ...] | None = None
+) -> torch.Tensor:
     """The (1, D) latent: an explicit one if given, else the seed's draw."""
     if latent is not None:
         return torch.from_numpy(np.asarray(latent, dtype=np.float32).reshape(1, -1))

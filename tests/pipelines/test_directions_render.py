@@ -129,13 +129,14 @@ def test_gan_edit_limited_to_a_layer_range(gan):
 
 def test_explicit_latent_overrides_the_seed(gan):
     z = gan.module.sample_latents(1, 77).numpy()[0]
-    with_latent = render_image(gan, Recipe("m", 0, latent=z))
+    with_latent = render_image(gan, Recipe("m", 0, latent=tuple(z.tolist())))
     assert np.array_equal(with_latent, render_image(gan, Recipe("m", 77)))
 
 
 def test_recipe_round_trips_through_json_form():
-    r = Recipe("tiny-gan", 3, 0.5, (1.0, -2.0), (0, 4), np.arange(4, dtype=np.float32))
+    r = Recipe("tiny-gan", 3, 0.5, (1.0, -2.0), (0, 4), (0.0, 1.0, 2.5, -3.0), grid=(9, 4, 5))
     back = Recipe.from_dict(r.to_dict())
+    assert back == r  # a plain value: equal, field for field
     assert (back.model, back.seed, back.truncation, back.edits, back.layers) == (
         "tiny-gan",
         3,
