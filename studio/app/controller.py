@@ -122,7 +122,7 @@ class SessionController(QObject):
         if force_load or state.model != self._requested_model:
             self._load(state.model)
         else:
-            self._render()
+            self._render(urgent=True)
 
     def reset_edits(self) -> None:
         """All latent sliders back to zero, as one undo step."""
@@ -140,10 +140,12 @@ class SessionController(QObject):
         self.model_info = None
         self._load_job = self._submit(LoadModel(model), "render")
 
-    def _render(self) -> None:
+    def _render(self, urgent: bool = False) -> None:
+        """Render the current state: at once when ``urgent`` (a committed change: the
+        engine stops the frame in flight between its blocks), else after that frame."""
         if not self._state.model:
             return
-        if self._in_flight is not None:
+        if self._in_flight is not None and not urgent:
             self._dirty = True
             return
         self._dirty = False

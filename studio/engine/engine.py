@@ -237,10 +237,10 @@ class Engine:
         return JobContext(self.cache, self.directions, device, job.token, progress)
 
     def _cpu_threads(self, job: Job) -> int:
-        """Intra-op threads for a job on the CPU. A batch-1 preview gains little from
-        threads and loses much when other work shares the cores (measured in
-        bench/latency.py: 1 thread beat 2 on a 2-core machine in median and p90);
-        batch jobs keep most of the pool, leaving a core for the window."""
+        """Intra-op threads for a job on the CPU. A batch-1 preview must leave a core to
+        the window's thread: on 2 cores it renders in 8.4 ms on one thread inside the
+        app but 12.5 ms on two, whose parallel regions wait on the UI thread (measured
+        with bench/latency.py); batch jobs keep most of the pool."""
         cores = os.cpu_count() or 1
         if job.lane == "preview" or isinstance(job.request, LoadModel):
             return max(1, min(4, cores // 4))

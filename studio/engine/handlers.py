@@ -147,7 +147,7 @@ def render(req: RenderLatent, ctx: JobContext) -> RenderResult:
         dirs = ctx.directions.get(model, max(12, len(req.edits)), ctx.progress, ctx.cancel)
     ctx.cancel.check()
     t0 = time.perf_counter()
-    image = render_recipe(model, req, dirs)
+    image = render_recipe(model, req, dirs, ctx.cancel)
     return RenderResult(image, (time.perf_counter() - t0) * 1000, req)
 
 

@@ -8,6 +8,7 @@ a range of layers) at a size that trains on a laptop CPU.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
@@ -149,11 +150,14 @@ class SynthesisNetwork(nn.Module):
             prev = ch
         self.blocks = nn.ModuleList(blocks)
 
-    def forward(self, ws: torch.Tensor) -> torch.Tensor:
+    def forward(self, ws: torch.Tensor, between: Callable[[], None] | None = None) -> torch.Tensor:
+        """``between`` runs after each block: a cancellation check can stop early."""
         x: torch.Tensor | None = None
         rgb: torch.Tensor | None = None
         idx = 0
         for block in cast(list[SynthesisBlock], self.blocks):
+            if between is not None:
+                between()
             # A block's to-RGB shares its w with the next block's first conv.
             x, rgb = block(x, rgb, ws[:, idx : idx + block.convs + 1])
             idx += block.convs
@@ -191,12 +195,17 @@ class StyleGenerator(nn.Module):
             w = self.mapping.w_avg.lerp(w, truncation)
         return w
 
-    def synthesize(self, ws: torch.Tensor) -> torch.Tensor:
-        """Images from per-layer ws (N, num_ws, w_dim) or one w per image (N, w_dim)."""
+    def synthesize(
+        self, ws: torch.Tensor, between: Callable[[], None] | None = None
+    ) -> torch.Tensor:
+        """Images from per-layer ws (N, num_ws, w_dim) or one w per image (N, w_dim).
+
+        ``between`` runs between synthesis blocks (e.g. a cancellation check).
+        """
         if ws.dim() == 2:
             ws = ws.unsqueeze(1).expand(-1, self.num_ws, -1)
         # Training reads the raw output; users get the image range [-1, 1].
-        return self.synthesis(ws).clamp(-1, 1)
+        return self.synthesis(ws, between).clamp(-1, 1)
 
     def decode(
         self, latents: torch.Tensor, truncation: float = 1.0, labels: torch.Tensor | None = None

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from studio.models.checkpoint import LoadedModel
+from studio.pipelines.cancel import CancelToken
 from studio.pipelines.directions import Directions
 from studio.pipelines.sample import GenerateRequest, class_labels, generate_images, to_uint8
 
@@ -112,21 +113,33 @@ def edited_latent(
 
 
 @torch.inference_mode()
-def decode_edited(model: LoadedModel, x: torch.Tensor) -> torch.Tensor:
-    """Images in [-1, 1] from :func:`edited_latent` outputs (batched along dim 0)."""
+def decode_edited(
+    model: LoadedModel, x: torch.Tensor, cancel: CancelToken | None = None
+) -> torch.Tensor:
+    """Images in [-1, 1] from :func:`edited_latent` outputs (batched along dim 0);
+    a GAN checks ``cancel`` between its synthesis blocks."""
     module: Any = model.module
-    return module.synthesize(x) if model.kind == "gan" else module.decode(x)
+    if model.kind == "gan":
+        return module.synthesize(x, cancel.check if cancel is not None else None)
+    return module.decode(x)
 
 
 def render_image(
-    model: LoadedModel, recipe: Recipe, directions: Directions | None = None
+    model: LoadedModel,
+    recipe: Recipe,
+    directions: Directions | None = None,
+    cancel: CancelToken | None = None,
 ) -> np.ndarray:
     """uint8 (R, R, 3): the recipe's latent with its edits, decoded on its own."""
-    return to_uint8(decode_edited(model, edited_latent(model, recipe, directions)))[0]
+    x = edited_latent(model, recipe, directions)
+    return to_uint8(decode_edited(model, x, cancel))[0]
 
 
 def render_recipe(
-    model: LoadedModel, recipe: Recipe, directions: Directions | None = None
+    model: LoadedModel,
+    recipe: Recipe,
+    directions: Directions | None = None,
+    cancel: CancelToken | None = None,
 ) -> np.ndarray:
     """uint8 (R, R, 3) remade from ``recipe``, the way it was first made."""
     if recipe.grid is not None and not any(recipe.edits):
@@ -144,4 +157,4 @@ def render_recipe(
             ),
         )
         return chunk[index - start]
-    return render_image(model, recipe, directions)
+    return render_image(model, recipe, directions, cancel)
