@@ -337,25 +337,9 @@ class Engine:
                 notable = report.preview is not None or report.checkpointed or report.metrics
                 if notable or now - sent >= TRAIN_EVENT_INTERVAL or report.step == report.total:
                     sent, sent_step = now, report.step
-                    self._emit(
-                        JobEvent(
-                            job.job_id,
-                            "train",
-                            "progress",
-                            progress=report.step / report.total,
-                            payload=report,
-                        )
-                    )
+                    self._emit(_step_event(job, report))
             if last is not None and last.step != sent_step:  # the step it stopped at
-                self._emit(
-                    JobEvent(
-                        job.job_id,
-                        "train",
-                        "progress",
-                        progress=last.step / last.total,
-                        payload=last,
-                    )
-                )
+                self._emit(_step_event(job, last))
             if job.token.cancelled:
                 self._emit(JobEvent(job.job_id, "train", "cancelled", payload=last))
             else:
@@ -374,3 +358,10 @@ class Engine:
         finally:
             with self._cond:
                 self._train_job = None
+
+
+def _step_event(job: Job, report: Any) -> JobEvent:
+    """A training step as a progress event carrying its report."""
+    return JobEvent(
+        job.job_id, "train", "progress", progress=report.step / report.total, payload=report
+    )
