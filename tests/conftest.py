@@ -21,10 +21,19 @@ from studio.models.checkpoint import metadata_for, save_checkpoint  # noqa: E402
 from studio.models.gan import GANConfig, StyleGenerator  # noqa: E402
 from studio.models.vae import ConvVAE, VAEConfig  # noqa: E402
 
-TINY_GAN = GANConfig(
-    resolution=32, z_dim=8, w_dim=16, mapping_layers=2, channel_base=128, channel_max=16
-)
-TINY_VAE = VAEConfig(resolution=32, latent_dim=8, base_channels=4, max_channels=16)
+TINY_GAN_FIELDS = {
+    "resolution": 32,
+    "z_dim": 8,
+    "w_dim": 16,
+    "mapping_layers": 2,
+    "channel_base": 128,
+    "channel_max": 16,
+}
+TINY_VAE_FIELDS = {"resolution": 32, "latent_dim": 8, "base_channels": 4, "max_channels": 16}
+# Model settings of the tiny models by kind, as training runs take them.
+TINY_FIELDS = {"gan": TINY_GAN_FIELDS, "vae": TINY_VAE_FIELDS}
+TINY_GAN = GANConfig(**TINY_GAN_FIELDS)
+TINY_VAE = VAEConfig(**TINY_VAE_FIELDS)
 TINY_DATA = {"name": "test shapes", "source": "made by the tests", "licence": "CC0", "count": 0}
 
 

@@ -7,19 +7,11 @@ import subprocess
 from pathlib import Path
 
 import torch
+from conftest import TINY_GAN_FIELDS
 
 from studio.training.ddp import torchrun_command
 from studio.training.run import TrainConfig
 from studio.training.session import open_run, run_training
-
-TINY = {
-    "resolution": 32,
-    "z_dim": 8,
-    "w_dim": 16,
-    "mapping_layers": 2,
-    "channel_base": 128,
-    "channel_max": 16,
-}
 
 
 def test_two_gloo_processes_match_one(shapes_dir: Path, tmp_path: Path) -> None:
@@ -28,7 +20,7 @@ def test_two_gloo_processes_match_one(shapes_dir: Path, tmp_path: Path) -> None:
         data=str(shapes_dir),
         steps=4,
         batch=8,
-        model=TINY,
+        model=TINY_GAN_FIELDS,
         checkpoint_every=4,
         preview_every=100,
         r1_every=2,

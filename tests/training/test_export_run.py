@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from conftest import TINY_FIELDS
 
 from studio.models.catalog import list_models, resolve_model
 from studio.models.checkpoint import load_checkpoint, read_header
@@ -12,18 +13,6 @@ from studio.pipelines.directions import vae_directions
 from studio.training.export import ExportError, export_run
 from studio.training.run import TrainConfig
 from studio.training.session import open_run, run_training
-
-MODELS = {
-    "gan": {
-        "resolution": 32,
-        "z_dim": 8,
-        "w_dim": 16,
-        "mapping_layers": 2,
-        "channel_base": 128,
-        "channel_max": 16,
-    },
-    "vae": {"resolution": 32, "latent_dim": 8, "base_channels": 4, "max_channels": 16},
-}
 
 
 def _trained(kind: str, data, run_dir, steps: int = 2, **kw):
@@ -35,7 +24,7 @@ def _trained(kind: str, data, run_dir, steps: int = 2, **kw):
         checkpoint_every=steps,
         preview_every=steps,
         device="cpu",
-        model=MODELS[kind],
+        model=TINY_FIELDS[kind],
         command=f"test {kind}",
         **kw,
     )
@@ -99,7 +88,7 @@ def test_bad_names_refused(name, tmp_path):
 def test_runs_without_state_refused(shapes_dir, tmp_path):
     with pytest.raises(ExportError, match="not a training run"):
         export_run(tmp_path / "nothing", "x", out=tmp_path)
-    cfg = TrainConfig(kind="vae", data=str(shapes_dir), steps=1, model=MODELS["vae"])
+    cfg = TrainConfig(kind="vae", data=str(shapes_dir), steps=1, model=TINY_FIELDS["vae"])
     open_run(tmp_path / "fresh", cfg, resume=False)
     with pytest.raises(ExportError, match="no saved training state"):
         export_run(tmp_path / "fresh", "x", out=tmp_path)

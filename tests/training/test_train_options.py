@@ -8,22 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import make_shapes_folder
+from conftest import TINY_GAN_FIELDS, make_shapes_folder
 from PIL import Image
 
 from studio.models.checkpoint import load_checkpoint
 from studio.training.export import export_run
 from studio.training.run import RunError, TrainConfig
 from studio.training.session import open_run, run_training
-
-TINY = {
-    "resolution": 32,
-    "z_dim": 8,
-    "w_dim": 16,
-    "mapping_layers": 2,
-    "channel_base": 128,
-    "channel_max": 16,
-}
 
 
 def _train(tmp: Path, name: str, **fields) -> tuple[Path, list]:
@@ -32,7 +23,7 @@ def _train(tmp: Path, name: str, **fields) -> tuple[Path, list]:
             "kind": "gan",
             "steps": 3,
             "batch": 4,
-            "model": dict(TINY),
+            "model": dict(TINY_GAN_FIELDS),
             "checkpoint_every": 3,
             "preview_every": 3,
             **fields,
@@ -115,7 +106,7 @@ def test_fine_tune_starts_from_the_model_and_freezes_lower_d(
 
     trainer = GANTrainer(cfg, load_folder(other, 32), torch.device("cpu"))
     # Starts from the exported weights (config comes from the model, not the run).
-    assert trainer.gcfg.channel_max == TINY["channel_max"]
+    assert trainer.gcfg.channel_max == TINY_GAN_FIELDS["channel_max"]
     for k, v in base.module.state_dict().items():
         torch.testing.assert_close(trainer.G.state_dict()[k], v)
     frozen_before = {k: v.clone() for k, v in trainer.D.fromrgb.state_dict().items()}
@@ -153,7 +144,7 @@ def test_rgba_folder_trains_on_the_chosen_background(tmp_path: Path) -> None:
     from studio.training.run import Run
 
     cfg = TrainConfig(
-        kind="gan", data=str(data), model=dict(TINY), background=(0, 0, 255), holdout=0
+        kind="gan", data=str(data), model=dict(TINY_GAN_FIELDS), background=(0, 0, 255), holdout=0
     )
     run = Run(tmp_path / "r")
     run.create(cfg)

@@ -10,21 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import TINY_FIELDS
 
 from studio.training.run import Run, RunError, TrainConfig
 from studio.training.session import open_run, run_training
-
-MODELS = {
-    "gan": {
-        "resolution": 32,
-        "z_dim": 8,
-        "w_dim": 16,
-        "mapping_layers": 2,
-        "channel_base": 128,
-        "channel_max": 16,
-    },
-    "vae": {"resolution": 32, "latent_dim": 8, "base_channels": 4, "max_channels": 16},
-}
 
 
 def _cfg(kind: str, data: Path, **kw) -> TrainConfig:
@@ -39,7 +28,7 @@ def _cfg(kind: str, data: Path, **kw) -> TrainConfig:
         "log_every": 1,
         "r1_every": 2,  # R1 runs on some steps, not all: resume must get that right
         "device": "cpu",
-        "model": MODELS[kind],
+        "model": TINY_FIELDS[kind],
     }
     fields.update(kw)
     return TrainConfig(**fields)
@@ -88,7 +77,7 @@ def test_trainer_takes_steps_and_writes_its_run_folder(kind, shapes_dir, tmp_pat
     log = run.read_log()
     assert [r["step"] for r in log] == [1, 2, 3]
     saved = json.loads((run.path / "run.json").read_text())
-    assert saved["kind"] == kind and saved["model"] == MODELS[kind]
+    assert saved["kind"] == kind and saved["model"] == TINY_FIELDS[kind]
 
 
 @pytest.mark.parametrize("kind", ["gan", "vae"])
