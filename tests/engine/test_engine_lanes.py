@@ -26,56 +26,6 @@ from studio.pipelines.sample import GenerateRequest, generate_images
 TIMEOUT = 20.0
 
 
-class Events:
-    """Collects engine events from its threads; waits for conditions on them."""
-
-    def __init__(self) -> None:
-        self.items: list[JobEvent] = []
-        self.cond = threading.Condition()
-
-    def __call__(self, ev: JobEvent) -> None:
-        with self.cond:
-            self.items.append(ev)
-            self.cond.notify_all()
-
-    def kinds(self, job_id: int) -> list[str]:
-        with self.cond:
-            return [e.kind for e in self.items if e.job_id == job_id]
-
-    def wait_kind(self, job_id: int, kind: str, timeout: float = TIMEOUT) -> JobEvent:
-        def find():
-            return next((e for e in self.items if e.job_id == job_id and e.kind == kind), None)
-
-        with self.cond:
-            assert self.cond.wait_for(lambda: find() is not None, timeout), (
-                f"job {job_id} never reached {kind}: {self.kinds(job_id)}"
-            )
-            return find()
-
-    def wait_done(self, job_id: int, timeout: float = TIMEOUT) -> str:
-        ends = ("result", "failed", "cancelled")
-        with self.cond:
-            ok = self.cond.wait_for(
-                lambda: any(e.job_id == job_id and e.kind in ends for e in self.items), timeout
-            )
-            assert ok, f"job {job_id} never ended: {self.kinds(job_id)}"
-            return next(e.kind for e in self.items if e.job_id == job_id and e.kind in ends)
-
-
-@pytest.fixture
-def engine(model_dir):
-    eng = Engine("cpu")
-    yield eng
-    assert eng.shutdown(5.0)
-
-
-@pytest.fixture
-def events(engine):
-    ev = Events()
-    engine.subscribe(ev)
-    return ev
-
-
 @pytest.fixture
 def gate(monkeypatch):
     """Makes GenerateGrid block until ``gate.set()``: keeps the worker busy on demand."""
@@ -335,11 +285,11 @@ def test_a_broken_listener_does_not_stop_the_engine(engine, capsys):
     assert engine.call(LoadModel("tiny-gan"), timeout=TIMEOUT).kind == "gan"
 
 
-def test_shutdown_joins_within_a_second(model_dir, monkeypatch):
+def test_shutdown_joins_within_a_second(model_dir, monkeypatch, new_events):
     started = threading.Event()
     monkeypatch.setitem(handlers.HANDLERS, RenderLatent, _slow_render(30.0, True, started))
     eng = Engine("cpu")
-    events = Events()
+    events = new_events()
     eng.subscribe(events)
     running = eng.submit(RenderLatent("tiny-gan", seed=1), "render")
     queued = eng.submit(RenderLatent("tiny-gan", seed=2), "render")

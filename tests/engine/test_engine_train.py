@@ -5,67 +5,12 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
-
 import studio.engine.handlers as handlers
-from studio.engine import Engine, JobEvent, RenderLatent, TrainRun
+from studio.engine import Engine, RenderLatent, TrainRun
 from studio.training.run import Run
 
 TIMEOUT = 30.0
 VAE = {"resolution": 32, "latent_dim": 8, "base_channels": 4, "max_channels": 16}
-
-
-class Events:
-    def __init__(self) -> None:
-        self.items: list[JobEvent] = []
-        self.cond = threading.Condition()
-
-    def __call__(self, ev: JobEvent) -> None:
-        with self.cond:
-            self.items.append(ev)
-            self.cond.notify_all()
-
-    def of(self, job_id: int, kind: str | None = None) -> list[JobEvent]:
-        with self.cond:
-            return [e for e in self.items if e.job_id == job_id and kind in (None, e.kind)]
-
-    def wait(self, predicate, timeout: float = TIMEOUT) -> None:
-        with self.cond:
-            assert self.cond.wait_for(predicate, timeout), [(e.job_id, e.kind) for e in self.items]
-
-    def wait_kind(self, job_id: int, *kinds: str) -> JobEvent:
-        self.wait(lambda: any(e.job_id == job_id and e.kind in kinds for e in self.items))
-        return next(e for e in self.of(job_id) if e.kind in kinds)
-
-    def steps(self, job_id: int) -> list[int]:
-        return [e.payload.step for e in self.of(job_id, "progress")]
-
-    def settled_steps(self, job_id: int, quiet: float = 0.3) -> int:
-        """The step count once no step has arrived for ``quiet`` seconds (after a pause,
-        the step already under way may still finish)."""
-        deadline = time.monotonic() + TIMEOUT
-        count = len(self.steps(job_id))
-        while time.monotonic() < deadline:
-            time.sleep(quiet)
-            now = len(self.steps(job_id))
-            if now == count:
-                return count
-            count = now
-        raise AssertionError("training did not pause")
-
-
-@pytest.fixture
-def engine(model_dir):
-    eng = Engine("cpu")
-    yield eng
-    assert eng.shutdown(10.0)
-
-
-@pytest.fixture
-def events(engine):
-    ev = Events()
-    engine.subscribe(ev)
-    return ev
 
 
 def _config(data, steps: int, **kw) -> dict:
@@ -166,9 +111,9 @@ def test_previews_keep_flowing_while_training(engine, events, shapes_dir, tmp_pa
     events.wait_kind(job, "cancelled")
 
 
-def test_shutdown_stops_training_and_keeps_state(model_dir, shapes_dir, tmp_path):
+def test_shutdown_stops_training_and_keeps_state(model_dir, shapes_dir, tmp_path, new_events):
     eng = Engine("cpu")
-    events = Events()
+    events = new_events()
     eng.subscribe(events)
     job = eng.submit(TrainRun(str(tmp_path / "run"), config=_config(shapes_dir, 10_000)))
     events.wait(lambda: len(events.steps(job)) >= 1)
