@@ -54,8 +54,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from studio.pipelines.sample import GenerateRequest, generate_images
 
     out = Path(args.out)
+    model = load_model(args.model, args.device)  # a bad model leaves no empty folder behind
     ensure_writable(out)
-    model = load_model(args.model, args.device)
     label = class_index(model, args.class_name)
     req = GenerateRequest(args.count, args.seed, args.truncation, label=label)
     images = generate_images(model, req)
