@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch.utils.data.distributed import DistributedSampler
 
 from studio.imaging.resize import ResizePolicy
 from studio.pipelines.sample import to_uint8
@@ -103,28 +104,45 @@ def to_tensor(batch: np.ndarray) -> torch.Tensor:
 
 
 class BatchOrder:
-    """Which samples go into each step's batch: shuffled epochs, a function of (seed, step)."""
+    """Which samples go into each step's batch: a pure function of (seed, step).
+
+    Each process's share comes from torch's ``DistributedSampler`` (shuffled per epoch
+    from ``seed`` and the epoch, last partial batch dropped), read ``batch // world`` at
+    a time. Rank ``r`` of ``world`` then holds items ``r, r + world, …`` of the same
+    global batch whatever ``world`` is, so a run can resume on a different number of
+    processes and see exactly the batches it would have seen.
+    """
 
     def __init__(self, n: int, batch: int, seed: int) -> None:
         self.n, self.batch, self.seed = n, batch, seed
-        self._perm_epoch = -1
-        self._perm = np.arange(n)
+        # A set smaller than a batch is repeated, so that an epoch holds a whole batch.
+        self.copies = -(-batch // n)
+        self.steps_per_epoch = n * self.copies // batch
+        self._key: tuple[int, int, int] | None = None
+        self._shard = np.arange(0)
 
-    def _perm_for(self, epoch: int) -> np.ndarray:
-        if epoch != self._perm_epoch:
-            rng = np.random.default_rng([self.seed, epoch])
-            self._perm = rng.permutation(self.n)
-            self._perm_epoch = epoch
-        return self._perm
+    def _shard_for(self, epoch: int, rank: int, world: int) -> np.ndarray:
+        if self._key != (epoch, rank, world):
+            sampler = DistributedSampler(
+                range(self.n * self.copies),
+                num_replicas=world,
+                rank=rank,
+                shuffle=True,
+                seed=self.seed,
+                drop_last=True,
+            )
+            sampler.set_epoch(epoch)
+            self._shard = np.fromiter(sampler, dtype=np.int64) % self.n
+            self._key = (epoch, rank, world)
+        return self._shard
 
     def indices(self, step: int, rank: int = 0, world: int = 1) -> np.ndarray:
         """Sample indices of ``step``'s global batch, or of this rank's shard of it."""
-        start = step * self.batch
-        out = np.empty(self.batch, dtype=np.int64)
-        for j in range(self.batch):
-            epoch, pos = divmod(start + j, self.n)
-            out[j] = self._perm_for(epoch)[pos]
-        return out[rank::world]
+        if self.batch % world:
+            raise ValueError(f"A batch of {self.batch} does not split over {world} processes.")
+        epoch, within = divmod(step, self.steps_per_epoch)
+        per = self.batch // world
+        return self._shard_for(epoch, rank, world)[within * per : (within + 1) * per]
 
     def epoch_of(self, step: int) -> float:
-        return step * self.batch / self.n
+        return step / self.steps_per_epoch

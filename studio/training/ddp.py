@@ -1,9 +1,10 @@
 """Training over several processes (GPUs, or CPU processes with gloo) under torchrun.
 
-Each process takes its shard of every global batch (``BatchOrder.indices`` with its rank,
-the sharding ``DistributedSampler`` does) and gradients are averaged across processes
-after every backward pass. Only rank 0 writes checkpoints, previews and logs; the saved
-state is global, so a run can resume with a different number of processes.
+Each process takes its shard of every global batch (``BatchOrder``, which reads the
+rank's share from torch's ``DistributedSampler``) and gradients are averaged across
+processes after every backward pass (``loop.sync_gradients``). Only rank 0 writes
+checkpoints, previews and logs; the saved state is global, so a run can
+resume with a different number of processes.
 """
 
 from __future__ import annotations

@@ -118,9 +118,11 @@ def set_learning_rate(opt: torch.optim.Optimizer, lr: float) -> None:
 def sync_gradients(module: torch.nn.Module, world: int) -> None:
     """Average gradients over processes (one all-reduce per module).
 
-    Done by hand rather than with the DistributedDataParallel wrapper, as StyleGAN2-ADA
-    does, because the R1 penalty's double backward and the alternating G/D updates do
-    not fit the wrapper's hooks.
+    This is the all-reduce the DistributedDataParallel wrapper does, done by hand after
+    each backward as StyleGAN3's training loop does: the wrapper only sees ``forward``,
+    while our trainers call several methods per step (the VAE's encode and decode, G and
+    D in alternating phases), and R1's double backward leaves some D parameters without
+    a gradient, which the wrapper rejects unless it searches the graph every step.
     """
     if world <= 1:
         return

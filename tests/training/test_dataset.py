@@ -110,3 +110,27 @@ def test_batch_order_shards_the_global_batch():
     shards = [order.indices(2, rank=r, world=3) for r in range(3)]
     assert sorted(np.concatenate(shards).tolist()) == sorted(whole.tolist())
     assert shards[1].tolist() == whole[1::3].tolist()
+
+
+def test_batch_order_shards_are_distributed_sampler_shares():
+    from torch.utils.data.distributed import DistributedSampler
+
+    order = BatchOrder(20, 8, seed=5)  # 2 steps an epoch, 4 images dropped each epoch
+    sampler = DistributedSampler(range(20), num_replicas=2, rank=1, seed=5, drop_last=True)
+    sampler.set_epoch(3)
+    share = list(sampler)
+    assert order.indices(6, rank=1, world=2).tolist() == share[:4]
+    assert order.indices(7, rank=1, world=2).tolist() == share[4:8]
+    # The global batch is the same set whatever the number of processes.
+    for world in (1, 2, 4):
+        shards = [order.indices(7, rank=r, world=world) for r in range(world)]
+        assert sorted(np.concatenate(shards).tolist()) == sorted(order.indices(7).tolist())
+
+
+def test_batch_order_repeats_a_set_smaller_than_a_batch():
+    order = BatchOrder(3, 8, seed=0)
+    batch = order.indices(0)
+    assert len(batch) == 8
+    assert set(batch.tolist()) == {0, 1, 2}
+    with pytest.raises(ValueError, match="does not split"):
+        order.indices(0, rank=0, world=3)
