@@ -11,9 +11,11 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
+from torch.utils.data import Dataset
 from torch.utils.data.distributed import DistributedSampler
 
 from studio.imaging.resize import ResizePolicy
@@ -123,8 +125,10 @@ class BatchOrder:
 
     def _shard_for(self, epoch: int, rank: int, world: int) -> np.ndarray:
         if self._key != (epoch, rank, world):
-            sampler = DistributedSampler(
-                range(self.n * self.copies),
+            # The sampler only needs the set's length: a range stands in for it.
+            items = cast("Dataset[int]", range(self.n * self.copies))
+            sampler: DistributedSampler[int] = DistributedSampler(
+                items,
                 num_replicas=world,
                 rank=rank,
                 shuffle=True,
