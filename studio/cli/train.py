@@ -79,6 +79,7 @@ def _train_config(args: argparse.Namespace) -> Any:
         freeze_d=args.freeze_d,
         conditional=args.conditional,
         device=args.device,
+        cpu_bf16=bool(args.cpu_bf16),
         model=model_fields,
         command="latent-studio " + shlex.join(sys.argv[1:]),
     )
@@ -101,6 +102,11 @@ def cmd_train(args: argparse.Namespace) -> int:
             cfg.lr = args.lr or cfg.lr
             cfg.command = "latent-studio " + shlex.join(sys.argv[1:])
         run = open_run(args.run, cfg, resume=args.resume)
+        if args.resume and args.cpu_bf16 is not None:
+            # A speed setting, so a resume may change it (the window's resume keeps it).
+            saved = run.read_config()
+            saved.cpu_bf16 = args.cpu_bf16
+            run.write_config(saved)
         if args.nproc > 1:
             return _train_processes(args)
         bar = None

@@ -98,7 +98,9 @@ class MappingNetwork(nn.Module):
             x = layer(x)
         if update_w_avg:
             with torch.no_grad():
-                self.w_avg.copy_(x.detach().mean(0).lerp(self.w_avg, self.w_avg_beta))
+                # In full precision even under autocast: the mean moves by tiny steps.
+                mean = x.detach().to(self.w_avg.dtype).mean(0)
+                self.w_avg.copy_(mean.lerp(self.w_avg, self.w_avg_beta))
         return x
 
 

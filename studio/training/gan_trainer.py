@@ -1,6 +1,6 @@
 """GAN training: non-saturating + lazy R1 or hinge loss, DiffAugment (fixed, by set
 size, or adaptive), style mixing, EMA, fine-tuning with FreezeD, class conditioning,
-mixed precision on CUDA, and data parallelism over processes."""
+mixed precision (CUDA, or bf16 on the CPU), and data parallelism over processes."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from studio.training.loop import (
     sync_buffers,
     sync_gradients,
 )
-from studio.training.run import make_optimizer
+from studio.training.run import TrainConfig, make_optimizer
 from studio.training.watch import DiversityProbe, collapse_warning
 
 PREVIEW_SEED = 12345
@@ -43,6 +43,17 @@ def pairwise_diversity(images: torch.Tensor) -> float:
     d = torch.cdist(flat, flat) / flat.shape[1] ** 0.5
     n = flat.shape[0]
     return float(d.sum() / (n * (n - 1)))
+
+
+def autocast_dtype(cfg: TrainConfig, device: torch.device) -> torch.dtype | None:
+    """The reduced precision G and D run in on ``device``, or None for full precision.
+
+    Weights, optimizer state, the R1 penalty and the EMA stay in fp32 either way."""
+    if device.type == "cuda" and cfg.amp:
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if device.type == "cpu" and cfg.cpu_bf16:
+        return torch.bfloat16
+    return None
 
 
 class GANTrainer(Trainer):
@@ -86,13 +97,9 @@ class GANTrainer(Trainer):
         if strength < 0:
             strength = strength_for_set_size(len(data))
         self.ada = AdaptiveStrength(0.0 if cfg.ada else strength, cfg.ada_target)
-        self.use_amp = cfg.amp and device.type == "cuda"
-        self.amp_dtype = (
-            torch.bfloat16 if self.use_amp and torch.cuda.is_bf16_supported() else torch.float16
-        )
-        self.scaler = torch.amp.GradScaler(
-            "cuda", enabled=self.use_amp and self.amp_dtype == torch.float16
-        )
+        self.amp_dtype = autocast_dtype(cfg, device)
+        # fp16 needs its gradients scaled to stay representable; bf16 has fp32's range.
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
         self.preview_z = self.G.sample_latents(PREVIEW_COUNT, PREVIEW_SEED).to(device)
         self.probe = DiversityProbe(device)
         pick = np.linspace(0, len(data) - 1, min(PREVIEW_COUNT, len(data))).astype(int)
@@ -108,9 +115,9 @@ class GANTrainer(Trainer):
         return self.ada.p
 
     def _autocast(self) -> Any:
-        if not self.use_amp:
+        if self.amp_dtype is None:
             return contextlib.nullcontext()
-        return torch.autocast("cuda", dtype=self.amp_dtype)
+        return torch.autocast(self.device.type, dtype=self.amp_dtype)
 
     def _augment(self, x: torch.Tensor, rng: Draw) -> torch.Tensor:
         return diff_augment(x, self.cfg.augment, rng, self.strength)

@@ -62,7 +62,8 @@ class TrainConfig:
     init_from: str = ""  # fine-tune: a model name or file to start from
     freeze_d: int = 0  # fine-tune: keep this many lower D layers fixed
     conditional: bool = False  # GAN: subfolder names become classes
-    amp: bool = True  # mixed precision, used on CUDA only
+    amp: bool = True  # GAN: mixed precision on CUDA (bf16 where supported, else fp16)
+    cpu_bf16: bool = False  # GAN: bf16 autocast on the CPU (pays off with native bf16)
     device: str = "auto"
     model: dict[str, Any] = field(default_factory=dict)
     command: str = ""

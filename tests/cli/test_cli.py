@@ -207,9 +207,12 @@ def test_train_resume_and_export(shapes_dir, tmp_path, capsys):
         "step-0000003.png",
     ]
     capsys.readouterr()
-    assert main(["train", "gan", "--run", str(run), "--resume", "--steps", "5"]) == 0
+    assert json.loads((run / "run.json").read_text())["cpu_bf16"] is False
+    resume = ["train", "gan", "--run", str(run), "--resume", "--steps", "5", "--cpu-bf16"]
+    assert main(resume) == 0
     assert torch.load(run / "state.pt", weights_only=True)["step"] == 5
-    assert json.loads((run / "run.json").read_text())["steps"] == 5
+    saved = json.loads((run / "run.json").read_text())
+    assert saved["steps"] == 5 and saved["cpu_bf16"] is True
     capsys.readouterr()
     models = tmp_path / "models"
     assert main(["export", str(run), "--name", "cli-gan", "--out", str(models)]) == 0

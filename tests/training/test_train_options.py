@@ -44,6 +44,33 @@ def test_options_train(shapes_dir: Path, tmp_path: Path, fields: dict) -> None:
         assert reports[-1].total == 3
 
 
+def test_cpu_bf16_trains_g_and_d_in_bf16_and_keeps_fp32_weights(
+    shapes_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from studio.models.gan import Discriminator
+
+    seen: list[torch.dtype] = []
+    forward = Discriminator.forward
+
+    def spy(self, x, *args, **kwargs):
+        out = forward(self, x, *args, **kwargs)
+        seen.append(out.dtype)
+        return out
+
+    monkeypatch.setattr(Discriminator, "forward", spy)
+    run_dir, reports = _train(tmp_path, "bf16", data=str(shapes_dir), cpu_bf16=True, r1_every=2)
+    assert all(np.isfinite(list(r.losses.values())).all() for r in reports)
+    assert reports[0].losses["r1"] > 0  # the fp32 R1 pass ran alongside
+    assert torch.bfloat16 in seen and torch.float32 in seen  # D's passes, then R1's
+    state = torch.load(run_dir / "state.pt", map_location="cpu", weights_only=True)
+    for part in ("G", "D", "G_ema"):
+        assert all(t.dtype == torch.float32 for t in state[part].values() if t.is_floating_point())
+    assert torch.isfinite(state["G"]["mapping.w_avg"]).all()
+    seen.clear()
+    _train(tmp_path, "fp32", data=str(shapes_dir))
+    assert set(seen) == {torch.float32}
+
+
 def test_ada_raises_strength_when_d_is_sure(shapes_dir: Path, tmp_path: Path) -> None:
     from studio.training.augment import AdaptiveStrength
 
