@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -70,15 +70,28 @@ def iter_cbdt_bitmaps(font_path: Path) -> list[tuple[str, bytes]]:
     return out
 
 
+def glyph_names(font_path: Path, codepoints: Iterable[int]) -> set[str]:
+    """The font's glyph names for these code points (those it has)."""
+    from fontTools.ttLib import TTFont
+
+    cmap = TTFont(str(font_path), lazy=True).getBestCmap()
+    return {cmap[cp] for cp in codepoints if cp in cmap}
+
+
 def build_emoji_folder(
     out_dir: str | Path,
     size: int = 64,
     font: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    only: Iterable[int] | None = None,
 ) -> tuple[int, list[str]]:
-    """Write every emoji as a ``size``×``size`` PNG on white; returns (count, problems)."""
+    """Write every emoji (or those of the code points ``only``) as a ``size``×``size`` PNG
+    on white; returns (count, problems)."""
     font_path = find_emoji_font(font)
     bitmaps = iter_cbdt_bitmaps(font_path)
+    if only is not None:
+        names = glyph_names(font_path, only)
+        bitmaps = [b for b in bitmaps if b[0] in names]
     if not bitmaps:
         raise FontError(f"{font_path.name} has no bitmaps to extract.")
     out = Path(out_dir)

@@ -78,3 +78,13 @@ def test_undecodable_bitmaps_are_reported_not_fatal(tmp_path, monkeypatch):
     count, problems = build_emoji_folder(tmp_path / "e", 16, str(font))
     assert count == 2
     assert len(problems) == 1 and problems[0].startswith("broken")
+
+
+def test_build_emoji_folder_can_take_only_some_code_points(tmp_path):
+    font = _font()
+    count, problems = build_emoji_folder(tmp_path / "faces", 32, str(font), only=[0x1F600, 0x1F60D])
+    assert count == 2 and not problems
+    files = sorted(p.name for p in (tmp_path / "faces").glob("*.png"))
+    assert len(files) == 2
+    with Image.open(tmp_path / "faces" / files[0]) as im:
+        assert im.size == (32, 32)
