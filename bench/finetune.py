@@ -8,10 +8,11 @@ recognisable, and measures them against the training images with the shipped
 ``studio-features`` network (FID, KID, precision/recall: "studio features", not the
 standard Inception figures). Training time is counted without the time spent measuring.
 
-Prints JSON and writes ``OUT/before.png``, ``OUT/step-NNNNN.png`` and ``OUT/after.png``.
+Prints JSON and writes ``OUT/finetune.json``, ``OUT/before.png``, ``OUT/step-NNNNN.png``
+and ``OUT/after.png``.
 
     python bench/finetune.py --out DIR [--data DIR] [--steps 1000] [--batch 16]
-                             [--every 100] [--cpu-bf16]
+                             [--every 100] [--cpu-bf16] [--run RUN]
 
 Without ``--data`` the set is 100 smileys and other faces of the Noto Color Emoji font
 (``fonts-noto-color-emoji``: U+1F600–1F637, U+1F641–1F644, U+1F910–1F92F, U+1F970–1F977).
@@ -87,6 +88,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--every", type=int, default=100)
     ap.add_argument("--cpu-bf16", action="store_true")
+    ap.add_argument("--run", type=Path, help="keep the run here (default: a temporary folder)")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="studio-finetune-"))
@@ -108,7 +110,7 @@ def main() -> None:
         cpu_bf16=args.cpu_bf16,
         device="cpu",
     )
-    run = open_run(work / "run", cfg, resume=False)
+    run = open_run(args.run or work / "run", cfg, resume=False)
     points: list[dict[str, Any]] = [{"step": 0, "train_s": 0.0, **measure(net, real, before)}]
     train_s = 0.0
     steps = run_training(run)

@@ -89,8 +89,9 @@ def build_emoji_folder(
     on white; returns (count, problems)."""
     font_path = find_emoji_font(font)
     bitmaps = iter_cbdt_bitmaps(font_path)
-    if only is not None:
-        names = glyph_names(font_path, only)
+    wanted = None if only is None else list(only)
+    if wanted is not None:
+        names = glyph_names(font_path, wanted)
         bitmaps = [b for b in bitmaps if b[0] in names]
     if not bitmaps:
         raise FontError(f"{font_path.name} has no bitmaps to extract.")
@@ -110,12 +111,14 @@ def build_emoji_folder(
         if progress:
             progress(i + 1, len(bitmaps))
     # Provenance travels with the folder, so trained checkpoints can name their data.
-    info = {
-        "name": "Noto Color Emoji",
+    info: dict[str, object] = {
+        "name": "Noto Color Emoji" + (" (a subset)" if wanted is not None else ""),
         "source": f"Debian package fonts-noto-color-emoji ({font_path.name}), CBDT bitmaps",
         "licence": "Apache-2.0",
         "count": written,
         "size": size,
     }
+    if wanted is not None:
+        info["codepoints"] = [f"U+{cp:04X}" for cp in wanted]
     (out / "DATASET.json").write_text(json.dumps(info, indent=2))
     return written, problems

@@ -82,9 +82,13 @@ def test_undecodable_bitmaps_are_reported_not_fatal(tmp_path, monkeypatch):
 
 def test_build_emoji_folder_can_take_only_some_code_points(tmp_path):
     font = _font()
-    count, problems = build_emoji_folder(tmp_path / "faces", 32, str(font), only=[0x1F600, 0x1F60D])
+    count, problems = build_emoji_folder(
+        tmp_path / "faces", 32, str(font), only=iter([0x1F600, 0x1F60D])
+    )
     assert count == 2 and not problems
     files = sorted(p.name for p in (tmp_path / "faces").glob("*.png"))
     assert len(files) == 2
     with Image.open(tmp_path / "faces" / files[0]) as im:
         assert im.size == (32, 32)
+    info = json.loads((tmp_path / "faces" / "DATASET.json").read_text())
+    assert info["codepoints"] == ["U+1F600", "U+1F60D"] and "subset" in info["name"]
