@@ -23,8 +23,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -109,6 +111,7 @@ def main() -> None:
         preview_every=args.every,
         cpu_bf16=args.cpu_bf16,
         device="cpu",
+        command="python " + shlex.join(["bench/finetune.py", *sys.argv[1:]]),
     )
     run = open_run(args.run or work / "run", cfg, resume=False)
     points: list[dict[str, Any]] = [{"step": 0, "train_s": 0.0, **measure(net, real, before)}]
