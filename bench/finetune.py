@@ -136,6 +136,7 @@ def main() -> None:
     report_json = {
         "bench": "finetune",
         "base": BASE,
+        "base_steps": base.meta.get("training", {}).get("steps"),
         "data": str(args.data) if args.data else "100 Noto Color Emoji faces",
         "images": len(real),
         "trained_on": len(load_folder(data, 64).images),
