@@ -94,7 +94,10 @@ def main() -> None:
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="studio-finetune-"))
-    data = args.data or face_folder(work / "faces")
+    # A kept run keeps its data beside it, so it can be exported (with its provenance)
+    # or resumed later.
+    faces = args.run.with_name(args.run.name + "-data") if args.run else work / "faces"
+    data = args.data or face_folder(faces)
 
     net = load_checkpoint(resolve_model("studio-features"), "cpu")
     real = load_folder(data, 64, split="all").images
