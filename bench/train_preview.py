@@ -12,8 +12,8 @@ Target (issue #4): the median latency during training is at most 3× the idle me
 
     python bench/train_preview.py [--data DIR] [--blocks 4] [--moves 40] [--out FILE]
 
-Without ``--data`` the 100 images are every 39th emoji of the Noto Color Emoji font
-(``fonts-noto-color-emoji``), extracted into a temporary folder.
+Without ``--data`` the 100 images are the face emoji ``bench/finetune.py`` uses (from
+the Noto Color Emoji font, ``fonts-noto-color-emoji``), in a temporary folder.
 """
 
 from __future__ import annotations
@@ -31,12 +31,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from latency import (  # noqa: E402  (bench/ is not a package)
+from finetune import face_folder  # noqa: E402  (bench/ is not a package)
+from latency import (  # noqa: E402
     MODEL,
-    REPO,
     Bare,
     CpuWatch,
     Studio,
+    bench_checkpoints,
     git_state,
     now,
     r,
@@ -45,20 +46,6 @@ from latency import (  # noqa: E402  (bench/ is not a package)
 )
 
 TARGET_RATIO = 3.0
-
-
-def hundred_emoji(out: Path) -> Path:
-    """100 emoji from the system font, spread over the whole set."""
-    from studio.training.emoji import build_emoji_folder
-
-    every = out / "all"
-    build_emoji_folder(every)
-    pick = out / "hundred"
-    pick.mkdir()
-    files = sorted(p for p in every.iterdir() if p.suffix == ".png")
-    for p in files[:: max(1, len(files) // 100)][:100]:
-        shutil.copy(p, pick / p.name)
-    return pick
 
 
 class StepWatch:
@@ -78,10 +65,6 @@ class StepWatch:
             self.failed = event.error or "training failed"
 
 
-def block(st: Studio, bare: Bare, rng: random.Random, moves: int) -> dict[str, list[float]]:
-    return slider_moves(st, rng, moves, bare, None, warm=3)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, help="a folder of images to fine-tune on")
@@ -94,12 +77,13 @@ def main() -> None:
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     home = Path(tempfile.mkdtemp(prefix="studio-bench-"))
     os.environ["LATENT_STUDIO_HOME"] = str(home)
-    os.environ["LATENT_STUDIO_CHECKPOINTS"] = str(REPO / "checkpoints")
-    data = args.data or hundred_emoji(home / "data")
+    os.environ["LATENT_STUDIO_CHECKPOINTS"] = str(bench_checkpoints(home))
+    data = args.data or face_folder(home / "data")
 
     import torch
 
     from studio.engine.requests import TrainRun
+    from studio.training.scan import IMAGE_SUFFIXES
 
     bare = Bare()
     st = Studio()
@@ -134,7 +118,7 @@ def main() -> None:
                 n0 = steps.step
                 st.wait_until(lambda n0=n0: steps.step > n0)
             s0, t0 = steps.step, now()
-            rec = block(st, bare, rng, args.moves)
+            rec = slider_moves(st, rng, args.moves, bare, None, warm=3)
             if kind == "training":
                 steps_during.append((steps.step - s0) / (now() - t0))
             if b > 0:  # the first block of each kind warms up
@@ -152,7 +136,7 @@ def main() -> None:
         "setup": {
             "cores": os.cpu_count(),
             "torch": torch.__version__,
-            "data_images": sum(1 for _ in Path(data).iterdir()),
+            "data_images": sum(1 for p in Path(data).rglob("*") if p.suffix in IMAGE_SUFFIXES),
             "batch": args.batch,
             "blocks": args.blocks,
             "moves_per_block": args.moves,
