@@ -106,7 +106,7 @@ def main() -> None:
     sheet(before, args.out / "before.png")
     cfg = TrainConfig(
         kind="gan",
-        data=str(data),
+        data=str(Path(data).resolve()),
         init_from=BASE,
         steps=args.steps,
         batch=args.batch,
