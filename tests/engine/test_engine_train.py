@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 import time
 
+from conftest import TINY_VAE_FIELDS
+
 import studio.engine.handlers as handlers
 from studio.engine import Engine, RenderLatent, TrainRun
 from studio.training.run import Run
 
 TIMEOUT = 30.0
-VAE = {"resolution": 32, "latent_dim": 8, "base_channels": 4, "max_channels": 16}
 
 
 def _config(data, steps: int, **kw) -> dict:
@@ -22,7 +23,7 @@ def _config(data, steps: int, **kw) -> dict:
         "checkpoint_every": 1000,
         "preview_every": 1000,
         "device": "cpu",
-        "model": VAE,
+        "model": dict(TINY_VAE_FIELDS),
         **kw,
     }
 

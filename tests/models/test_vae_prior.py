@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from conftest import TINY_VAE, tiny_vae
+from conftest import TINY_VAE, TINY_VAE_FIELDS, tiny_vae
 from safetensors.torch import save_file
 
 from studio.models.base import seeded_normal
@@ -56,7 +56,7 @@ def test_export_fits_the_prior_to_the_codes(shapes_dir: Path, tmp_path: Path) ->
         steps=2,
         batch=4,
         holdout=0.2,
-        model={"resolution": 32, "latent_dim": 8, "base_channels": 4, "max_channels": 16},
+        model=dict(TINY_VAE_FIELDS),
     )
     run = open_run(tmp_path / "run", cfg, resume=False)
     list(run_training(run))

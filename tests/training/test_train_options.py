@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import TINY_GAN_FIELDS, make_shapes_folder
+from conftest import TINY_GAN_FIELDS, TINY_VAE_FIELDS, make_shapes_folder
 from PIL import Image
 
 from studio.models.checkpoint import load_checkpoint
@@ -151,7 +151,7 @@ def test_fine_tune_refuses_the_wrong_kind(shapes_dir: Path, tmp_path: Path) -> N
         data=str(shapes_dir),
         steps=1,
         batch=4,
-        model={"resolution": 32, "latent_dim": 8, "base_channels": 4, "max_channels": 16},
+        model=dict(TINY_VAE_FIELDS),
     )
     run = open_run(tmp_path / "v", copy.deepcopy(cfg), resume=False)
     list(run_training(run))

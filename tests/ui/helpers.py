@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtWidgets import QSpinBox
 from pytestqt.qtbot import QtBot
 
 from studio.engine import Engine
+from studio.gallery import Item
 from studio.ui import create_main_window
+from studio.ui.gallery_actions import GalleryActions
 from studio.ui.window import MainWindow
 
 FRAME_TIMEOUT_MS = 15_000
@@ -33,3 +36,20 @@ def open_window(qtbot: QtBot) -> MainWindow:
     window.show()
     wait_for_frame(qtbot, window)
     return window
+
+
+def gallery_of(window: MainWindow) -> GalleryActions:
+    """The window's gallery actions (keep, export, morph)."""
+    assert isinstance(window.gallery, GalleryActions)
+    return window.gallery
+
+
+def keep_two(qtbot: QtBot, window: MainWindow, seed: int) -> tuple[Item, Item]:
+    """Keep the current image, move to ``seed``, keep that one too."""
+    actions = gallery_of(window)
+    first = actions.keep()
+    window.findChild(QSpinBox, "seedSpin").setValue(seed)
+    wait_for_frame(qtbot, window)
+    second = actions.keep()
+    assert first is not None and second is not None
+    return first, second

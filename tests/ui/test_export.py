@@ -18,14 +18,9 @@ from studio.ui.export_dialog import ExportDialog, ExportOptions
 from studio.ui.gallery_actions import GalleryActions
 from studio.ui.window import MainWindow
 
-from .helpers import wait_for_frame
+from .helpers import gallery_of, keep_two, wait_for_frame
 
 TASK_MS = 10_000
-
-
-def gallery_of(window: MainWindow) -> GalleryActions:
-    assert isinstance(window.gallery, GalleryActions)
-    return window.gallery
 
 
 def drop_files(widget: QWidget, paths: list[Path]) -> None:
@@ -204,11 +199,7 @@ def test_contact_sheet_of_the_selection(qtbot: QtBot, window: MainWindow, tmp_pa
 
 def test_morph_of_two_kept_images(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     actions = gallery_of(window)
-    first = actions.keep()
-    window.findChild(QSpinBox, "seedSpin").setValue(6)
-    wait_for_frame(qtbot, window)
-    second = actions.keep()
-    assert first is not None and second is not None
+    first, second = keep_two(qtbot, window, 6)
     actions.gallery.keep(np.zeros((8, 8, 3), np.uint8), {"seed": 1}, model="tiny-vae")
     with qtbot.waitSignal(actions.problem) as problem:
         assert actions.exports.morph_dialog([first.id]) is None

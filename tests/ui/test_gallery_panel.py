@@ -19,13 +19,7 @@ from studio.ui.gallery_actions import GalleryActions
 from studio.ui.gallery_model import LOADED_ROLE, NOTE_ROLE
 from studio.ui.window import MainWindow
 
-from .helpers import wait_for_frame
-
-
-def gallery_of(window: MainWindow) -> GalleryActions:
-    actions = window.gallery
-    assert isinstance(actions, GalleryActions)
-    return actions
+from .helpers import gallery_of, keep_two, wait_for_frame
 
 
 def shown_ids(actions: GalleryActions) -> list[int]:
@@ -101,11 +95,7 @@ def test_ctrl_k_keeps_and_the_toolbar_has_keep(qtbot: QtBot, window: MainWindow)
 
 def test_filters_by_model_favourite_tag_and_text(qtbot: QtBot, window: MainWindow) -> None:
     actions = gallery_of(window)
-    first = actions.keep()
-    window.findChild(QSpinBox, "seedSpin").setValue(5)
-    wait_for_frame(qtbot, window)
-    second = actions.keep()
-    assert first is not None and second is not None
+    first, second = keep_two(qtbot, window, 5)
     other = actions.gallery.keep(
         np.zeros((8, 8, 3), np.uint8), {"seed": 3}, model="tiny-vae", title="blue dog"
     )
