@@ -37,34 +37,28 @@ class SessionState(Recipe):
     ) -> SessionState:
         """A state from :meth:`to_dict` output (or a kept recipe), clamped to valid ranges.
 
-        Raises ``ValueError`` (or ``TypeError``/``KeyError``) for data that is not a
-        state at all, so a damaged settings file can be ignored by the caller.
+        Raises ``ValueError`` for data that is not a state at all, so a damaged settings
+        file can be ignored by the caller.
         """
-        model = str(data["model"])
-        if not model:
+        recipe = Recipe.from_dict(data)  # the shared fields, checked as any recipe's
+        if not recipe.model:
             raise ValueError("A session needs a model.")
-        seed = min(max(int(data.get("seed", 0)), 0), MAX_SEED)
         lo, hi = TRUNCATION_RANGE
-        truncation = min(max(float(data.get("truncation", 1.0)), lo), hi)
-        raw = [float(v) for v in data.get("edits", [])][:sliders]
+        raw = list(recipe.edits[:sliders])
         raw += [0.0] * (sliders - len(raw))
-        edits = tuple(min(max(v, -EDIT_LIMIT), EDIT_LIMIT) for v in raw)
-        layers_raw = data.get("layers")
-        layers: tuple[int, int] | None = None
-        if layers_raw is not None:
-            first, last = (int(v) for v in layers_raw)
-            if 0 <= first < last:
-                layers = (first, last)
-        latent_raw = data.get("latent")
-        latent = None if latent_raw is None else tuple(float(v) for v in latent_raw)
-        label = None if data.get("label") is None else int(data["label"])
-        grid_raw = data.get("grid")
-        grid: tuple[int, int, int] | None = None
-        if grid_raw:
-            count, batch, index = (int(v) for v in grid_raw)
-            if 0 <= index < count and batch >= 1:
-                grid = (count, batch, index)
-        return SessionState(model, seed, truncation, edits, layers, latent, label, grid)
+        layers = recipe.layers
+        if layers is not None and not 0 <= layers[0] < layers[1]:
+            layers = None
+        return SessionState(
+            recipe.model,
+            min(max(recipe.seed, 0), MAX_SEED),
+            min(max(recipe.truncation, lo), hi),
+            tuple(min(max(v, -EDIT_LIMIT), EDIT_LIMIT) for v in raw),
+            layers,
+            recipe.latent,
+            recipe.label,
+            recipe.grid,
+        )
 
 
 def fresh_start(before: SessionState, after: SessionState) -> SessionState:

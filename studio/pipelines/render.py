@@ -54,6 +54,8 @@ class Recipe:
     @staticmethod
     def from_dict(d: dict[str, Any]) -> Recipe:
         """A recipe from its JSON form; raises ValueError on anything malformed."""
+        if not isinstance(d, dict):
+            raise ValueError("The recipe is not valid: it is not a JSON object.")
         try:
             layers = d.get("layers")
             latent = d.get("latent")

@@ -200,7 +200,7 @@ class GalleryActions(QObject):
             return False
         try:
             state = SessionState.from_dict(item.recipe)
-        except (ValueError, TypeError, KeyError) as exc:
+        except ValueError as exc:
             self.report(f"The recipe of {name} cannot be opened: {exc}.")
             return False
         self._expected_sha = (item.model, item.model_sha256) if item.model_sha256 else None

@@ -42,7 +42,7 @@ def initial_state(settings: QSettings, usable: list[str]) -> SessionState:
     if raw:
         try:
             saved = SessionState.from_dict(json.loads(str(raw)))
-        except (ValueError, TypeError, KeyError) as exc:
+        except ValueError as exc:
             log.warning("Ignoring a damaged saved session: %s", exc)
     if saved is not None and saved.model in usable:
         return saved

@@ -84,6 +84,9 @@ def test_session_from_damaged_dict_is_clamped_or_refused() -> None:
     assert SessionState.from_dict({"model": "m", "seed": 2**40}).seed == MAX_SEED
     with pytest.raises((KeyError, ValueError, TypeError)):
         SessionState.from_dict({"seed": 1})
+    for not_a_state in ([1, 2], "text", {"model": "m", "grid": [1, 1, 5]}):
+        with pytest.raises(ValueError):
+            SessionState.from_dict(not_a_state)  # type: ignore[arg-type]
 
 
 def _imports(folder: Path) -> dict[str, set[str]]:
