@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     de.add_argument("--out", required=True)
     de.add_argument("--size", type=int, default=64)
     de.add_argument("--font", help="path to NotoColorEmoji.ttf")
+    de.add_argument(
+        "--singles",
+        action="store_true",
+        help="one image per code point: leave out skin-tone, flag and ZWJ sequences",
+    )
     de.set_defaults(func=cmd_data_emoji)
 
     ds = dsub.add_parser("scan", help="report which images of a folder can be trained on")

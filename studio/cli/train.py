@@ -31,7 +31,9 @@ def cmd_data_emoji(args: argparse.Namespace) -> int:
         bar.update(done - bar.n)
 
     try:
-        count, problems = build_emoji_folder(args.out, args.size, args.font, progress)
+        count, problems = build_emoji_folder(
+            args.out, args.size, args.font, progress, singles=args.singles
+        )
     except FontError as exc:
         raise CliError(str(exc)) from None
     finally:

@@ -70,11 +70,18 @@ def iter_cbdt_bitmaps(font_path: Path) -> list[tuple[str, bytes]]:
     return out
 
 
-def glyph_names(font_path: Path, codepoints: Iterable[int]) -> set[str]:
-    """The font's glyph names for these code points (those it has)."""
+def glyph_names(font_path: Path, codepoints: Iterable[int] | None = None) -> set[str]:
+    """The font's glyph names for these code points (those it has), or for every code
+    point it maps when ``codepoints`` is None.
+
+    Glyphs reached only through sequences (skin tones, flags, ZWJ families) have no code
+    point of their own, so they are never among these names.
+    """
     from fontTools.ttLib import TTFont
 
     cmap = TTFont(str(font_path), lazy=True).getBestCmap()
+    if codepoints is None:
+        return set(cmap.values())
     return {cmap[cp] for cp in codepoints if cp in cmap}
 
 
@@ -84,13 +91,19 @@ def build_emoji_folder(
     font: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     only: Iterable[int] | None = None,
+    singles: bool = False,
 ) -> tuple[int, list[str]]:
     """Write every emoji (or those of the code points ``only``) as a ``size``×``size`` PNG
-    on white; returns (count, problems)."""
+    on white; returns (count, problems).
+
+    ``singles`` keeps one glyph per code point and leaves out the sequence variants
+    (skin tones, flags, ZWJ combinations), which in Noto are most of the font and mostly
+    near-repeats of the same figures.
+    """
     font_path = find_emoji_font(font)
     bitmaps = iter_cbdt_bitmaps(font_path)
     wanted = None if only is None else list(only)
-    if wanted is not None:
+    if wanted is not None or singles:
         names = glyph_names(font_path, wanted)
         bitmaps = [b for b in bitmaps if b[0] in names]
     if not bitmaps:
@@ -112,12 +125,14 @@ def build_emoji_folder(
             progress(i + 1, len(bitmaps))
     # Provenance travels with the folder, so trained checkpoints can name their data.
     info: dict[str, object] = {
-        "name": "Noto Color Emoji" + (" (a subset)" if wanted is not None else ""),
+        "name": "Noto Color Emoji" + (" (a subset)" if wanted is not None or singles else ""),
         "source": f"Debian package fonts-noto-color-emoji ({font_path.name}), CBDT bitmaps",
         "licence": "Apache-2.0",
         "count": written,
         "size": size,
     }
+    if singles:
+        info["subset"] = "single code points (no skin-tone, flag or ZWJ sequences)"
     if wanted is not None:
         info["codepoints"] = [f"U+{cp:04X}" for cp in wanted]
     (out / "DATASET.json").write_text(json.dumps(info, indent=2))

@@ -295,6 +295,20 @@ def test_data_emoji_writes_a_folder(tmp_path, capsys, monkeypatch):
     assert json.loads((out / "DATASET.json").read_text())["count"] == 3
 
 
+def test_data_emoji_singles_passes_through(tmp_path, capsys, monkeypatch):
+    calls: list[dict] = []
+
+    def fake_build(out, size, font, progress, singles=False):
+        calls.append({"size": size, "singles": singles})
+        return 0, []
+
+    monkeypatch.setattr(emoji, "build_emoji_folder", fake_build)
+    out = str(tmp_path / "e")
+    assert main(["data", "emoji", "--out", out, "--singles"]) == 0
+    assert main(["data", "emoji", "--out", out]) == 0
+    assert calls == [{"size": 64, "singles": True}, {"size": 64, "singles": False}]
+
+
 # ---------------------------------------------------------------- a real process
 
 

@@ -92,3 +92,27 @@ def test_build_emoji_folder_can_take_only_some_code_points(tmp_path):
         assert im.size == (32, 32)
     info = json.loads((tmp_path / "faces" / "DATASET.json").read_text())
     assert info["codepoints"] == ["U+1F600", "U+1F60D"] and "subset" in info["name"]
+
+
+def _mixed_bitmaps(font: Path) -> tuple[list[tuple[str, bytes]], set[str]]:
+    """Three glyphs of single code points and three reached only through sequences."""
+    singles = emoji.glyph_names(font)
+    bitmaps = emoji.iter_cbdt_bitmaps(font)
+    ones = [b for b in bitmaps if b[0] in singles][:3]
+    seqs = [b for b in bitmaps if b[0] not in singles][:3]
+    assert len(ones) == 3 and len(seqs) == 3, "the font should have both kinds of glyph"
+    return [*seqs, *ones], {n for n, _ in ones}
+
+
+def test_singles_leave_out_sequence_glyphs(tmp_path, monkeypatch):
+    font = _font()
+    mixed, single_names = _mixed_bitmaps(font)
+    monkeypatch.setattr(emoji, "iter_cbdt_bitmaps", lambda path: mixed)
+    count, problems = build_emoji_folder(tmp_path / "s", 16, str(font), singles=True)
+    assert (count, problems) == (3, [])
+    written = {p.stem for p in (tmp_path / "s").glob("*.png")}
+    assert written == {emoji._safe_name(n) for n in single_names}
+    info = json.loads((tmp_path / "s" / "DATASET.json").read_text())
+    assert info["count"] == 3 and "subset" in info["name"] and "single" in info["subset"]
+    # Without the option every glyph is kept.
+    assert build_emoji_folder(tmp_path / "all", 16, str(font))[0] == 6
