@@ -32,18 +32,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from finetune import face_folder  # noqa: E402  (bench/ is not a package)
-from latency import (  # noqa: E402
-    MODEL,
-    Bare,
-    CpuWatch,
-    Studio,
-    bench_checkpoints,
-    git_state,
-    now,
-    r,
-    slider_moves,
-    summary_ms,
-)
+from measure import CpuWatch, git_state, now, r, summary_ms  # noqa: E402
+from studio_driver import MODEL, Bare, Studio, bench_checkpoints, slider_moves  # noqa: E402
 
 TARGET_RATIO = 3.0
 
