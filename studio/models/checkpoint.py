@@ -32,6 +32,21 @@ PICKLE_SUFFIXES = {".pt", ".pth", ".pkl", ".ckpt"}
 # Tensors stored beside the model that the model itself does not use (a GAN's
 # discriminator, kept so fine-tuning can start from it).
 EXTRA_PREFIX = "extra."
+# The metadata fields the studio reads, and the JSON type each must have: a file made
+# by another program may hold anything there.
+META_TYPES: dict[str, tuple[type, str]] = {
+    "name": (str, "a string"),
+    "arch": (str, "a string"),
+    "kind": (str, "a string"),
+    "resolution": (int, "a number"),
+    "latent_size": (int, "a number"),
+    "config": (dict, "an object"),
+    "data": (dict, "an object"),
+    "training": (dict, "an object"),
+    "figures": (dict, "an object"),
+    "classes": (list, "a list"),
+    "directions": (dict, "an object"),
+}
 
 
 class CheckpointError(ValueError):
@@ -146,6 +161,11 @@ def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise CheckpointError(f"{path.name} has corrupt Latent Studio metadata.") from exc
     if not isinstance(meta, dict):
         raise CheckpointError(f"{path.name} has corrupt Latent Studio metadata.")
+    for key, (kind, words) in META_TYPES.items():
+        if key in meta and not isinstance(meta[key], kind):
+            raise CheckpointError(
+                f"{path.name} has corrupt Latent Studio metadata: {key!r} should be {words}."
+            )
     end = 0
     for key, info in header.items():
         if key == "__metadata__":

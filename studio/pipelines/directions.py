@@ -107,19 +107,32 @@ def gan_directions(
     return pca(np.concatenate(ws), k, "w")
 
 
+def _stored(stored: object, dim: int, k: int) -> Directions | None:
+    """The directions a VAE file carries, or None when they are missing or malformed
+    (another program's file may hold anything there)."""
+    if not isinstance(stored, dict):
+        return None
+    try:
+        mean = np.asarray(stored["mean"], dtype=np.float32)
+        comps = np.asarray(stored["components"], dtype=np.float32)[:k]
+        stds = np.asarray(stored["stds"], dtype=np.float32)[:k]
+    except (KeyError, TypeError, ValueError):
+        return None
+    n = comps.shape[0] if comps.ndim == 2 else 0
+    fits = mean.shape == (dim,) and n > 0 and comps.shape == (n, dim) and stds.shape == (n,)
+    if not fits or not all(np.isfinite(a).all() for a in (mean, comps, stds)):
+        return None
+    return Directions(mean, comps, stds, "z")
+
+
 def vae_directions(model: LoadedModel, k: int = DEFAULT_K) -> Directions:
     """Directions stored with the VAE at export (PCA of its encoded training set),
-    or, for a file without them, the first ``k`` latent axes (the prior is isotropic)."""
-    stored = model.meta.get("directions")
-    if isinstance(stored, dict):
-        comps = np.asarray(stored["components"], dtype=np.float32)[:k]
-        return Directions(
-            np.asarray(stored["mean"], dtype=np.float32),
-            comps,
-            np.asarray(stored["stds"], dtype=np.float32)[:k],
-            "z",
-        )
+    or, for a file without usable ones, the first ``k`` latent axes (the prior is
+    isotropic)."""
     dim = int(model.module.latent_size)  # type: ignore[arg-type]
+    stored = _stored(model.meta.get("directions"), dim, k)
+    if stored is not None:
+        return stored
     k = min(k, dim)
     return Directions(
         np.zeros(dim, np.float32), np.eye(dim, dtype=np.float32)[:k], np.ones(k, np.float32), "z"

@@ -9,8 +9,8 @@ from typing import Any
 
 import torch
 
-from studio.models.catalog import user_model_dir
-from studio.models.checkpoint import metadata_for, save_checkpoint
+from studio.models.catalog import ModelNotFound, resolve_model, user_model_dir
+from studio.models.checkpoint import CheckpointError, metadata_for, read_header, save_checkpoint
 from studio.models.features import FeatureNet, FeaturesConfig
 from studio.models.gan import GANConfig, StyleGenerator
 from studio.models.vae import ConvVAE, VAEConfig
@@ -39,6 +39,30 @@ def data_info(folder: str) -> dict[str, Any]:
         except json.JSONDecodeError:
             pass
     return {"name": Path(folder).name, "source": "the user's own folder", "licence": "the user's"}
+
+
+def lineage(init_from: str) -> dict[str, Any]:
+    """What a fine-tuned run started from, read from that model's own metadata (and, in
+    turn, what it started from), so a model file names its whole ancestry."""
+    origin: dict[str, Any] = {"model": init_from}
+    try:
+        meta = read_header(resolve_model(init_from))
+    except (ModelNotFound, CheckpointError):
+        return origin  # gone or unreadable since: the name is all we can say
+    # read_header has checked that these are objects.
+    training, data = meta.get("training", {}), meta.get("data", {})
+    found = {
+        "name": meta.get("name"),
+        "data": data.get("name"),
+        "data_count": data.get("count"),  # a user's own folder may not say
+        "command": training.get("command"),
+        "steps": training.get("steps"),
+        "seconds": training.get("seconds"),
+    }
+    origin.update({k: v for k, v in found.items() if v is not None})
+    if training.get("fine_tuned_from"):
+        origin["fine_tuned_from"] = training["fine_tuned_from"]
+    return origin
 
 
 def _module_from_state(cfg: TrainConfig, state: dict[str, Any]) -> torch.nn.Module:
@@ -168,18 +192,21 @@ def export_run(
         figures["train_images_per_s"] = round(sorted(speeds)[len(speeds) // 2], 2)
     import platform
 
+    training: dict[str, Any] = {
+        "command": " ; then ".join([cfg.command, *cfg.resumed]),
+        "steps": int(state["step"]),
+        "batch": cfg.batch,
+        "seconds": round(float(state.get("seconds", 0.0)), 1),
+        "device": state.get("device") or f"{cfg.device} ({platform.machine()})",
+        "torch": torch.__version__,
+    }
+    if cfg.init_from:
+        training["fine_tuned_from"] = lineage(cfg.init_from)
     meta = metadata_for(
         module,
         name=name,
         data={**data_info(cfg.data), "holdout_fraction": cfg.holdout},
-        training={
-            "command": " ; then ".join([cfg.command, *cfg.resumed]),
-            "steps": int(state["step"]),
-            "batch": cfg.batch,
-            "seconds": round(float(state.get("seconds", 0.0)), 1),
-            "device": state.get("device") or f"{cfg.device} ({platform.machine()})",
-            "torch": torch.__version__,
-        },
+        training=training,
         figures=figures,
         **extra,
     )

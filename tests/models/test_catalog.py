@@ -57,6 +57,22 @@ def test_lists_shipped_and_user_models_and_broken_files(model_dir):
     assert d["error"] and d["source"] == "user"
 
 
+def test_a_model_whose_metadata_has_odd_types_is_listed_with_its_problem(model_dir, capsys):
+    torch.manual_seed(1)
+    vae = ConvVAE(VAEConfig(resolution=16, latent_dim=4, base_channels=2, max_channels=4))
+    meta = metadata_for(vae, name="odd", data=7)  # another program's idea of "data"
+    save_checkpoint(vae, user_model_dir() / "odd.safetensors", meta)
+    odd = {e.name: e for e in list_models()}["odd"]
+    assert "'data' should be an object" in odd.error
+    assert odd.data_name == "?" and odd.licence == "?"
+
+    from studio.cli.parser import main
+
+    assert main(["models"]) == 0  # listed, not a traceback
+    out, err = capsys.readouterr()
+    assert "tiny-gan" in out and "odd.safetensors: " in err and "'data'" in err
+
+
 def test_missing_folders_list_nothing(tmp_path):
     assert list_models() == []
     assert list_models([tmp_path / "nowhere"]) == []

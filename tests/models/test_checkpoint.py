@@ -225,6 +225,19 @@ def test_future_format_version_refused(tmp_path):
         load_checkpoint(path)
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [("data", 7, "an object"), ("training", ["x"], "an object"), ("resolution", "64", "a number")],
+)
+def test_metadata_fields_of_the_wrong_type_refused(tmp_path, field, value, words):
+    module = _gan()
+    meta = {**metadata_for(module, name="odd"), field: value}
+    tensors = {k: v.contiguous() for k, v in module.state_dict().items()}
+    path = _write_with_meta(tmp_path / "odd.safetensors", tensors, meta)
+    with pytest.raises(CheckpointError, match=f"'{field}' should be {words}"):
+        load_checkpoint(path)
+
+
 def test_config_missing_a_field_refused(tmp_path):
     cfg = GANConfig(**{**GAN_CFG.__dict__, "mapping_lr_mult": 0.05})
     torch.manual_seed(0)

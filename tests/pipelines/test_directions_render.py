@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -88,6 +90,26 @@ def test_vae_directions_default_to_latent_axes(vae):
     d = vae_directions(vae, k=3)
     assert d.space == "z" and np.array_equal(d.components, np.eye(8, dtype=np.float32)[:3])
     assert vae_directions(vae, k=50).k == 8
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"mean": [0.0] * 8},  # parts missing
+        {"mean": [0.0] * 7, "components": np.eye(8)[:3].tolist(), "stds": [1.0] * 3},
+        {"mean": [0.0] * 8, "components": [[1.0, 2.0]], "stds": [1.0]},
+        {"mean": [0.0] * 8, "components": np.eye(8)[:3].tolist(), "stds": [1.0] * 2},
+        {"mean": [float("nan")] * 8, "components": np.eye(8)[:3].tolist(), "stds": [1.0] * 3},
+        {"mean": "abc", "components": "x", "stds": None},
+    ],
+)
+def test_malformed_stored_vae_directions_fall_back_to_latent_axes(vae, stored):
+    odd = dataclasses.replace(vae, meta={**vae.meta, "directions": stored})
+    d = vae_directions(odd, k=3)
+    assert np.array_equal(d.components, np.eye(8, dtype=np.float32)[:3])
+    good = {"mean": [0.5] * 8, "components": np.eye(8)[::-1].tolist(), "stds": [2.0] * 8}
+    d = vae_directions(dataclasses.replace(vae, meta={**vae.meta, "directions": good}), k=3)
+    assert d.k == 3 and d.components[0, 7] == 1.0 and d.mean[0] == 0.5
 
 
 def test_zero_edits_equal_the_plain_sample(gan, vae):

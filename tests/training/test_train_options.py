@@ -145,6 +145,40 @@ def test_fine_tune_starts_from_the_model_and_freezes_lower_d(
     assert not torch.equal(trainer.D.out.weight, top_before)
 
 
+def test_exported_fine_tunes_name_their_ancestry(shapes_dir: Path, tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    base_dir, _ = _train(tmp_path, "base", data=str(shapes_dir))
+    base_path, base_meta = export_run(base_dir, "base", out=models)
+    assert "fine_tuned_from" not in base_meta["training"]
+
+    child_dir, _ = _train(tmp_path, "child", data=str(shapes_dir), init_from=str(base_path))
+    child_path, child_meta = export_run(child_dir, "child", out=models)
+    origin = child_meta["training"]["fine_tuned_from"]
+    assert origin["model"] == str(base_path) and origin["name"] == "base"
+    assert origin["steps"] == 3 and origin["command"] == base_meta["training"]["command"]
+    assert origin["data"] == base_meta["data"]["name"] and "data_count" not in origin
+
+    # A grandchild names the whole chain, and the chain survives in the file itself.
+    grand_dir, _ = _train(tmp_path, "grand", data=str(shapes_dir), init_from=str(child_path))
+    grand_path, _ = export_run(grand_dir, "grand", out=models)
+    chain = load_checkpoint(grand_path).meta["training"]["fine_tuned_from"]
+    assert chain["name"] == "child" and chain["fine_tuned_from"]["name"] == "base"
+
+    # A parent whose metadata is refused (another program's file) is named, no more.
+    from studio.models.checkpoint import save_checkpoint
+
+    odd = load_checkpoint(child_path)
+    odd_meta = {**odd.meta, "training": ["not", "a", "dict"], "data": 7}
+    save_checkpoint(odd.module, child_path, odd_meta)
+    _, from_odd = export_run(grand_dir, "grand-odd", out=models)
+    assert from_odd["training"]["fine_tuned_from"] == {"model": str(child_path)}
+
+    # A parent deleted since training is still named, and the export still works.
+    base_path.unlink()
+    _, again = export_run(child_dir, "child-again", out=models)
+    assert again["training"]["fine_tuned_from"] == {"model": str(base_path)}
+
+
 def test_fine_tune_refuses_the_wrong_kind(shapes_dir: Path, tmp_path: Path) -> None:
     cfg = TrainConfig(
         kind="vae",
