@@ -20,6 +20,13 @@ def test_we_ship_the_models_the_readme_names():
     assert {"emoji-gan", "emoji-vae", "studio-features"} <= {p.stem for p in FILES}
 
 
+def test_the_shipped_fine_tune_names_its_parent():
+    meta = load_checkpoint(SHIPPED / "emoji-faces-gan.safetensors", "cpu").meta
+    parent = meta["training"]["fine_tuned_from"]
+    assert parent["name"] == "emoji-gan" and parent["steps"] > 0
+    assert "latent-studio train gan" in parent["command"]
+
+
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_shipped_model(path: Path) -> None:
     assert path.stat().st_size < MAX_BYTES
