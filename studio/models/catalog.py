@@ -80,6 +80,22 @@ class ModelEntry:
         return str(self.meta.get("data", {}).get("licence", "?"))
 
     @property
+    def steps(self) -> int:
+        """Training steps the file reports (0 when it does not say)."""
+        steps = self.meta.get("training", {}).get("steps")
+        return steps if isinstance(steps, int) else 0
+
+    @property
+    def parent(self) -> str:
+        """The model this one was fine-tuned from, with its steps ('' if from scratch)."""
+        origin = self.meta.get("training", {}).get("fine_tuned_from")
+        if not isinstance(origin, dict):
+            return ""
+        name = str(origin.get("name") or origin.get("model") or "?")
+        steps = origin.get("steps")
+        return f"{name} ({steps:,} steps)" if isinstance(steps, int) else name
+
+    @property
     def size_mb(self) -> float:
         return self.size_bytes / 1e6
 
@@ -92,6 +108,8 @@ class ModelEntry:
             "resolution": self.resolution,
             "data": self.data_name,
             "licence": self.licence,
+            "steps": self.steps,
+            "fine_tuned_from": self.parent,
             "size_bytes": self.size_bytes,
             "source": self.source,
             "error": self.error,

@@ -18,13 +18,17 @@ from studio.ui.naming import named
 
 
 def describe_entry(entry: ModelEntry) -> str:
-    """The tooltip for one model: kind, resolution, data and licence (or its problem)."""
+    """The tooltip for one model: kind, resolution, data, lineage and licence (or its
+    problem)."""
     if entry.error:
         return f"{entry.name}: cannot be used\n{entry.error}\n{entry.path}"
     res = entry.resolution
+    steps = f" for {entry.steps:,} steps" if entry.steps else ""
+    parent = f"Fine-tuned from: {entry.parent}\n" if entry.parent else ""
     return (
         f"{entry.name} — {entry.kind.upper()} ({entry.arch}), {res}×{res} px\n"
-        f"Trained on: {entry.data_name}\n"
+        f"Trained on: {entry.data_name}{steps}\n"
+        f"{parent}"
         f"Licence: {entry.licence}\n"
         f"{entry.size_mb:.1f} MB, {entry.source}: {entry.path}"
     )

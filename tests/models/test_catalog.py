@@ -73,6 +73,25 @@ def test_a_model_whose_metadata_has_odd_types_is_listed_with_its_problem(model_d
     assert "tiny-gan" in out and "odd.safetensors: " in err and "'data'" in err
 
 
+def test_entries_say_their_steps_and_what_they_were_fine_tuned_from(tmp_path):
+    from studio.models.catalog import ModelEntry
+
+    def entry(training: dict) -> ModelEntry:
+        return ModelEntry("m", tmp_path / "m.safetensors", {"training": training}, 1, "user")
+
+    child = entry({"steps": 2000, "fine_tuned_from": {"name": "base", "steps": 12250}})
+    assert child.steps == 2000 and child.parent == "base (12,250 steps)"
+    assert child.as_dict()["fine_tuned_from"] == "base (12,250 steps)"
+    assert entry({"fine_tuned_from": {"model": "/x/base.safetensors"}}).parent == (
+        "/x/base.safetensors"
+    )
+    scratch = entry({"steps": 10})
+    assert scratch.parent == "" and scratch.steps == 10
+    odd = entry({"steps": "many", "fine_tuned_from": "base"})
+    assert odd.steps == 0 and odd.parent == ""
+    assert ModelEntry("n", tmp_path, {}, 1, "user").parent == ""
+
+
 def test_missing_folders_list_nothing(tmp_path):
     assert list_models() == []
     assert list_models([tmp_path / "nowhere"]) == []

@@ -29,9 +29,9 @@ def save_gan_64(folder: Path) -> None:
     )
     module = StyleGenerator(cfg).eval().requires_grad_(False)
     data = {"name": "test shapes", "source": "tests", "licence": "CC0", "count": 0}
-    save_checkpoint(
-        module, folder / "wide-gan.safetensors", metadata_for(module, name="wide-gan", data=data)
-    )
+    training = {"steps": 40, "fine_tuned_from": {"name": "tiny-gan", "steps": 1500}}
+    meta = metadata_for(module, name="wide-gan", data=data, training=training)
+    save_checkpoint(module, folder / "wide-gan.safetensors", meta)
 
 
 def pick(window: MainWindow, name: str) -> None:
@@ -49,6 +49,9 @@ def test_model_switching_updates_picture_and_resolution(qtbot: QtBot, model_dir:
     assert names == ["tiny-gan", "tiny-vae", "wide-gan"]
     tip = combo.itemData(names.index("tiny-vae"), Qt.ItemDataRole.ToolTipRole)
     assert "32×32" in tip and "test shapes" in tip and "CC0" in tip
+    assert "Fine-tuned from" not in tip
+    tip = combo.itemData(names.index("wide-gan"), Qt.ItemDataRole.ToolTipRole)
+    assert "test shapes for 40 steps" in tip and "Fine-tuned from: tiny-gan (1,500 steps)" in tip
     gan = wait_for_frame(qtbot, window)
 
     pick(window, "tiny-vae")
