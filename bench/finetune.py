@@ -86,6 +86,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--data", type=Path)
+    ap.add_argument("--from", dest="base", default=BASE, help="model to fine-tune (name or file)")
     ap.add_argument("--steps", type=int, default=1000)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--every", type=int, default=100)
@@ -101,13 +102,13 @@ def main() -> None:
 
     net = load_checkpoint(resolve_model("studio-features"), "cpu")
     real = load_folder(data, 64, split="all").images
-    base = load_checkpoint(resolve_model(BASE), "cpu")
+    base = load_checkpoint(resolve_model(args.base), "cpu")
     before = samples(base)
     sheet(before, args.out / "before.png")
     cfg = TrainConfig(
         kind="gan",
         data=str(Path(data).resolve()),
-        init_from=BASE,
+        init_from=args.base,
         steps=args.steps,
         batch=args.batch,
         checkpoint_every=args.every,
@@ -138,7 +139,7 @@ def main() -> None:
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     report_json = {
         "bench": "finetune",
-        "base": BASE,
+        "base": args.base,
         "base_steps": base.meta.get("training", {}).get("steps"),
         "data": str(args.data) if args.data else "100 Noto Color Emoji faces",
         "images": len(real),
