@@ -1,6 +1,6 @@
 """Benchmark a 100-image fine-tune of ``emoji-gan`` on this machine: time to a result.
 
-Fine-tunes the shipped ``emoji-gan`` on a folder of about 100 images with the settings
+Fine-tunes the shipped ``emoji-gan`` (or the model ``--from`` names) on a folder of about 100 images with the settings
 the Train panel suggests for that set size (batch 16, 1,000 steps, augmentation by set
 size, R1), as an artist would. Every ``--every`` steps it exports the run and draws the
 same 64 samples (seed 0) as a contact sheet, so you can see when the result becomes
@@ -12,7 +12,7 @@ Prints JSON and writes ``OUT/finetune.json``, ``OUT/before.png``, ``OUT/step-NNN
 and ``OUT/after.png``.
 
     python bench/finetune.py --out DIR [--data DIR] [--steps 1000] [--batch 16]
-                             [--every 100] [--cpu-bf16] [--run RUN]
+                             [--every 100] [--cpu-bf16] [--run RUN] [--from MODEL]
 
 Without ``--data`` the set is 100 smileys and other faces of the Noto Color Emoji font
 (``fonts-noto-color-emoji``: U+1F600–1F637, U+1F641–1F644, U+1F910–1F92F, U+1F970–1F977).
