@@ -9,14 +9,14 @@ from typing import Any
 
 import torch
 
-from studio.models.catalog import ModelNotFound, resolve_model, user_model_dir
-from studio.models.checkpoint import CheckpointError, metadata_for, read_header, save_checkpoint
+from studio.models.catalog import user_model_dir
+from studio.models.checkpoint import metadata_for, save_checkpoint
 from studio.models.features import FeatureNet, FeaturesConfig
 from studio.models.gan import GANConfig, StyleGenerator
 from studio.models.vae import ConvVAE, VAEConfig
 from studio.pipelines.directions import DEFAULT_K
 from studio.training.dataset import DatasetError, load_folder
-from studio.training.finetune import DISC_PREFIX
+from studio.training.finetune import DISC_PREFIX, lineage
 from studio.training.gan_trainer import pairwise_diversity
 from studio.training.run import Run, RunError, TrainConfig
 from studio.training.vae_trainer import psnr
@@ -39,30 +39,6 @@ def data_info(folder: str) -> dict[str, Any]:
         except json.JSONDecodeError:
             pass
     return {"name": Path(folder).name, "source": "the user's own folder", "licence": "the user's"}
-
-
-def lineage(init_from: str) -> dict[str, Any]:
-    """What a fine-tuned run started from, read from that model's own metadata (and, in
-    turn, what it started from), so a model file names its whole ancestry."""
-    origin: dict[str, Any] = {"model": init_from}
-    try:
-        meta = read_header(resolve_model(init_from))
-    except (ModelNotFound, CheckpointError):
-        return origin  # gone or unreadable since: the name is all we can say
-    # read_header has checked that these are objects.
-    training, data = meta.get("training", {}), meta.get("data", {})
-    found = {
-        "name": meta.get("name"),
-        "data": data.get("name"),
-        "data_count": data.get("count"),  # a user's own folder may not say
-        "command": training.get("command"),
-        "steps": training.get("steps"),
-        "seconds": training.get("seconds"),
-    }
-    origin.update({k: v for k, v in found.items() if v is not None})
-    if training.get("fine_tuned_from"):
-        origin["fine_tuned_from"] = training["fine_tuned_from"]
-    return origin
 
 
 def _module_from_state(cfg: TrainConfig, state: dict[str, Any]) -> torch.nn.Module:
@@ -201,7 +177,8 @@ def export_run(
         "torch": torch.__version__,
     }
     if cfg.init_from:
-        training["fine_tuned_from"] = lineage(cfg.init_from)
+        # Runs from before lineage was kept at the start are read from the file now.
+        training["fine_tuned_from"] = cfg.init_lineage or lineage(cfg.init_from)
     meta = metadata_for(
         module,
         name=name,

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from studio.models.catalog import ModelNotFound, resolve_model
-from studio.models.checkpoint import CheckpointError, load_checkpoint
+from studio.models.checkpoint import CheckpointError, file_sha256, load_checkpoint, read_header
 
 DISC_PREFIX = "discriminator."
 
@@ -44,3 +44,29 @@ def load_start_weights(name_or_path: str, kind: str) -> StartWeights:
     disc = {k[len(DISC_PREFIX) :]: v for k, v in loaded.extras.items() if k.startswith(DISC_PREFIX)}
     weights = {k: v.clone() for k, v in loaded.module.state_dict().items()}
     return StartWeights(cfg, weights, disc, loaded.name)
+
+
+def lineage(init_from: str) -> dict[str, Any]:
+    """What a fine-tuned run started from, read from that model's own metadata (and, in
+    turn, what it started from), so a model file names its whole ancestry."""
+    origin: dict[str, Any] = {"model": init_from}
+    try:
+        path = resolve_model(init_from)
+        meta = read_header(path)
+    except (ModelNotFound, CheckpointError):
+        return origin  # gone or unreadable: the name is all we can say
+    # read_header has checked that these are objects.
+    training, data = meta.get("training", {}), meta.get("data", {})
+    found = {
+        "name": meta.get("name"),
+        "data": data.get("name"),
+        "data_count": data.get("count"),  # a user's own folder may not say
+        "command": training.get("command"),
+        "steps": training.get("steps"),
+        "seconds": training.get("seconds"),
+        "sha256": file_sha256(path),
+    }
+    origin.update({k: v for k, v in found.items() if v is not None})
+    if training.get("fine_tuned_from"):
+        origin["fine_tuned_from"] = training["fine_tuned_from"]
+    return origin

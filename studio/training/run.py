@@ -60,6 +60,8 @@ class TrainConfig:
     beta: float = 1.0
     kl_warmup: int = 2000
     init_from: str = ""  # fine-tune: a model name or file to start from
+    # What ``init_from`` was when the run began (read then: the file may change later).
+    init_lineage: dict[str, Any] = field(default_factory=dict)
     freeze_d: int = 0  # fine-tune: keep this many lower D layers fixed
     conditional: bool = False  # GAN: subfolder names become classes
     amp: bool = True  # GAN: mixed precision on CUDA (bf16 where supported, else fp16)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from studio.training.dataset import FolderData
 from studio.training.features_trainer import FeaturesTrainer
+from studio.training.finetune import lineage
 from studio.training.gan_trainer import GANTrainer
 from studio.training.loop import Trainer, train
 from studio.training.run import Run, RunError, StepReport, TrainConfig
@@ -44,6 +45,8 @@ def open_run(run_dir: str | Path, cfg: TrainConfig | None, resume: bool) -> Run:
             p.suffix.lower() in IMAGE_SUFFIXES for p in Path(cfg.data).rglob("*") if p.is_file()
         ):
             raise RunError(f"The data folder {cfg.data} holds no image files.")
+        if cfg.init_from and not cfg.init_lineage:
+            cfg.init_lineage = lineage(cfg.init_from)
         run.create(cfg)
     return run
 

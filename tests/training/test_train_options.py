@@ -11,9 +11,9 @@ import torch
 from conftest import TINY_GAN_FIELDS, TINY_VAE_FIELDS, make_shapes_folder
 from PIL import Image
 
-from studio.models.checkpoint import load_checkpoint
+from studio.models.checkpoint import file_sha256, load_checkpoint
 from studio.training.export import export_run
-from studio.training.run import RunError, TrainConfig
+from studio.training.run import Run, RunError, TrainConfig
 from studio.training.session import open_run, run_training
 
 
@@ -164,19 +164,40 @@ def test_exported_fine_tunes_name_their_ancestry(shapes_dir: Path, tmp_path: Pat
     chain = load_checkpoint(grand_path).meta["training"]["fine_tuned_from"]
     assert chain["name"] == "child" and chain["fine_tuned_from"]["name"] == "base"
 
-    # A parent whose metadata is refused (another program's file) is named, no more.
+    # The parent is read when the run begins: replacing its file later changes nothing.
+    child_model = load_checkpoint(child_path)
+    assert chain["sha256"] == file_sha256(child_path)
+    child_path.write_bytes(b"replaced by something else entirely")
+    _, grand_again = export_run(grand_dir, "grand-again", out=models)
+    assert grand_again["training"]["fine_tuned_from"] == chain
+
+    # A parent whose metadata is refused (another program's file) is named, no more:
+    # when a run begins from it, and when a run from before lineage was kept at the
+    # start (so it is read at export) is exported.
     from studio.models.checkpoint import save_checkpoint
 
-    odd = load_checkpoint(child_path)
-    odd_meta = {**odd.meta, "training": ["not", "a", "dict"], "data": 7}
-    save_checkpoint(odd.module, child_path, odd_meta)
+    odd_meta = {**child_model.meta, "training": ["not", "a", "dict"], "data": 7}
+    save_checkpoint(child_model.module, child_path, odd_meta)
+    odd_cfg = TrainConfig(kind="gan", data=str(shapes_dir), init_from=str(child_path))
+    odd_run = open_run(tmp_path / "from-odd", odd_cfg, resume=False)
+    assert odd_run.read_config().init_lineage == {"model": str(child_path)}
+    _forget_lineage(grand_dir)
     _, from_odd = export_run(grand_dir, "grand-odd", out=models)
     assert from_odd["training"]["fine_tuned_from"] == {"model": str(child_path)}
 
-    # A parent deleted since training is still named, and the export still works.
+    # Such an older run whose parent is gone since: still named, and it still exports.
+    _forget_lineage(child_dir)
     base_path.unlink()
     _, again = export_run(child_dir, "child-again", out=models)
     assert again["training"]["fine_tuned_from"] == {"model": str(base_path)}
+
+
+def _forget_lineage(run_dir: Path) -> None:
+    """Make ``run_dir`` look like a run made before lineage was kept at its start."""
+    run = Run(run_dir)
+    cfg = run.read_config()
+    cfg.init_lineage = {}
+    run.write_config(cfg)
 
 
 def test_fine_tune_refuses_the_wrong_kind(shapes_dir: Path, tmp_path: Path) -> None:
