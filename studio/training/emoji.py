@@ -103,7 +103,8 @@ def build_emoji_folder(
     font_path = find_emoji_font(font)
     bitmaps = iter_cbdt_bitmaps(font_path)
     wanted = None if only is None else list(only)
-    if wanted is not None or singles:
+    subset = wanted is not None or singles
+    if subset:
         names = glyph_names(font_path, wanted)
         bitmaps = [b for b in bitmaps if b[0] in names]
     if not bitmaps:
@@ -125,7 +126,7 @@ def build_emoji_folder(
             progress(i + 1, len(bitmaps))
     # Provenance travels with the folder, so trained checkpoints can name their data.
     info: dict[str, object] = {
-        "name": "Noto Color Emoji" + (" (a subset)" if wanted is not None or singles else ""),
+        "name": "Noto Color Emoji" + (" (a subset)" if subset else ""),
         "source": f"Debian package fonts-noto-color-emoji ({font_path.name}), CBDT bitmaps",
         "licence": "Apache-2.0",
         "count": written,
