@@ -155,17 +155,7 @@ def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise CheckpointError(
             f"{path.name} is a safetensors file but not a Latent Studio model (no metadata)."
         )
-    try:
-        meta = json.loads(md[META_KEY])
-    except json.JSONDecodeError as exc:
-        raise CheckpointError(f"{path.name} has corrupt Latent Studio metadata.") from exc
-    if not isinstance(meta, dict):
-        raise CheckpointError(f"{path.name} has corrupt Latent Studio metadata.")
-    for key, (kind, words) in META_TYPES.items():
-        if key in meta and not isinstance(meta[key], kind):
-            raise CheckpointError(
-                f"{path.name} has corrupt Latent Studio metadata: {key!r} should be {words}."
-            )
+    meta = _parse_meta(md[META_KEY], path.name)
     end = 0
     for key, info in header.items():
         if key == "__metadata__":
@@ -176,6 +166,23 @@ def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise CheckpointError(
             f"{path.name} is truncated: its tensors run past the end of the file."
         )
+    return meta
+
+
+def _parse_meta(text: object, name: str) -> dict[str, Any]:
+    """Our metadata from its JSON text, with every field the studio reads of the right
+    type; ``CheckpointError`` naming the problem otherwise."""
+    try:
+        meta = json.loads(text) if isinstance(text, str) else None
+    except json.JSONDecodeError:
+        meta = None
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"{name} has corrupt Latent Studio metadata.")
+    for key, (kind, words) in META_TYPES.items():
+        if key in meta and not isinstance(meta[key], kind):
+            raise CheckpointError(
+                f"{name} has corrupt Latent Studio metadata: {key!r} should be {words}."
+            )
     return meta
 
 
@@ -216,7 +223,7 @@ def _load_pickle_format(path: Path) -> tuple[dict[str, Any], dict[str, torch.Ten
     state = obj.get("state_dict")
     if not isinstance(state, dict):
         raise CheckpointError(f"{path.name} has no state_dict.")
-    return json.loads(obj[META_KEY]), state
+    return _parse_meta(obj[META_KEY], path.name), state
 
 
 def check_state(module: nn.Module, state: dict[str, torch.Tensor], name: str) -> None:

@@ -137,6 +137,16 @@ def test_weights_only_pt_with_metadata_loads(tmp_path):
     assert torch.equal(loaded.module.sample(2, 1), module.sample(2, 1))
 
 
+@pytest.mark.parametrize(
+    ("text", "words"), [("{not json", "corrupt"), ('{"data": 7}', "'data' should be an object")]
+)
+def test_weights_only_pt_with_bad_metadata_refused(tmp_path, text, words):
+    path = tmp_path / "odd.pt"
+    torch.save({META_KEY: text, "state_dict": _gan().state_dict()}, path)
+    with pytest.raises(CheckpointError, match=words):
+        load_checkpoint(path)
+
+
 def test_weights_only_pt_without_metadata_refused(tmp_path):
     path = tmp_path / "bare.pth"
     torch.save(_gan().state_dict(), path)
