@@ -147,9 +147,12 @@ def resolve_model(name_or_path: str, dirs: list[Path] | None = None) -> Path:
         if p.is_file():
             return p
         raise ModelNotFound(f"No model file at {p}.")
-    usable = [e for e in list_models(dirs) if not e.error]
-    for e in usable:
+    entries = list_models(dirs)
+    for e in entries:
         if e.name == name_or_path or e.path.stem == name_or_path:
+            if e.error:
+                raise ModelNotFound(f"{e.path.name} cannot be used: {e.error}")
             return e.path
+    usable = [e for e in entries if not e.error]
     known = ", ".join(sorted({e.name for e in usable})) or "none"
     raise ModelNotFound(f"Unknown model {name_or_path!r}. Known models: {known}.")

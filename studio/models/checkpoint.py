@@ -226,6 +226,15 @@ def _load_pickle_format(path: Path) -> tuple[dict[str, Any], dict[str, torch.Ten
     return _parse_meta(obj[META_KEY], path.name), state
 
 
+def read_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """A model file's metadata, checked as loading checks it (a safetensors header is read
+    without its tensors; a weights-only PyTorch file has to be read whole)."""
+    path = Path(path)
+    if path.suffix.lower() in PICKLE_SUFFIXES:
+        return _load_pickle_format(path)[0]
+    return read_header(path)
+
+
 def check_state(module: nn.Module, state: dict[str, torch.Tensor], name: str) -> None:
     """Refuse a state dict whose keys or shapes differ from ``module``'s, naming them."""
     expected = module.state_dict()

@@ -41,6 +41,15 @@ def data_info(folder: str) -> dict[str, Any]:
     return {"name": Path(folder).name, "source": "the user's own folder", "licence": "the user's"}
 
 
+def lineage_now(cfg: TrainConfig) -> dict[str, Any]:
+    """For a run from before lineage was kept at its start: the parent as it is now, or
+    just its name if it is gone or unusable since."""
+    try:
+        return lineage(cfg.init_from, cfg.kind)
+    except ValueError:
+        return {"model": cfg.init_from}
+
+
 def _module_from_state(cfg: TrainConfig, state: dict[str, Any]) -> torch.nn.Module:
     module: torch.nn.Module
     # States from before the config was saved with them fall back to the run's settings.
@@ -177,8 +186,7 @@ def export_run(
         "torch": torch.__version__,
     }
     if cfg.init_from:
-        # Runs from before lineage was kept at the start are read from the file now.
-        training["fine_tuned_from"] = cfg.init_lineage or lineage(cfg.init_from)
+        training["fine_tuned_from"] = cfg.init_lineage or lineage_now(cfg)
     meta = metadata_for(
         module,
         name=name,

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from studio.models.catalog import ModelNotFound, resolve_model
-from studio.models.checkpoint import CheckpointError, file_sha256, load_checkpoint, read_header
+from studio.models.checkpoint import CheckpointError, file_sha256, load_checkpoint, read_meta
 
 DISC_PREFIX = "discriminator."
 
@@ -30,35 +30,39 @@ class StartWeights:
             disc.load_state_dict(self.discriminator)
 
 
+def _refuse_kind(name: str, got: str, kind: str) -> None:
+    if got != kind:
+        raise ValueError(f"{name} is a {got.upper()}; it cannot start a {kind.upper()} run.")
+
+
 def load_start_weights(name_or_path: str, kind: str) -> StartWeights:
     """Weights of the model to fine-tune; ``ValueError`` in plain words if unusable."""
     try:
         loaded = load_checkpoint(resolve_model(name_or_path), "cpu")
     except (ModelNotFound, CheckpointError) as exc:
         raise ValueError(f"Cannot fine-tune from {name_or_path}: {exc}") from None
-    if loaded.kind != kind:
-        raise ValueError(
-            f"{loaded.name} is a {loaded.kind.upper()}; it cannot start a {kind.upper()} run."
-        )
+    _refuse_kind(loaded.name, loaded.kind, kind)
     cfg = dict(loaded.meta["config"])
     disc = {k[len(DISC_PREFIX) :]: v for k, v in loaded.extras.items() if k.startswith(DISC_PREFIX)}
     weights = {k: v.clone() for k, v in loaded.module.state_dict().items()}
     return StartWeights(cfg, weights, disc, loaded.name)
 
 
-def lineage(init_from: str) -> dict[str, Any]:
-    """What a fine-tuned run started from, read from that model's own metadata (and, in
-    turn, what it started from), so a model file names its whole ancestry."""
-    origin: dict[str, Any] = {"model": init_from}
+def lineage(init_from: str, kind: str) -> dict[str, Any]:
+    """What a ``kind`` run fine-tuned from ``init_from`` starts from, read from that
+    model's own metadata (and, in turn, what it started from), so a model file names its
+    whole ancestry. ``ValueError`` in plain words if it cannot start such a run."""
     try:
         path = resolve_model(init_from)
-        meta = read_header(path)
-    except (ModelNotFound, CheckpointError):
-        return origin  # gone or unreadable: the name is all we can say
-    # read_header has checked that these are objects.
+        meta = read_meta(path)
+    except (ModelNotFound, CheckpointError) as exc:
+        raise ValueError(f"Cannot fine-tune from {init_from}: {exc}") from None
+    name = str(meta.get("name") or path.stem)
+    _refuse_kind(name, str(meta.get("kind", "?")), kind)
+    # read_meta has checked that these are objects.
     training, data = meta.get("training", {}), meta.get("data", {})
     found = {
-        "name": meta.get("name"),
+        "name": name,
         "data": data.get("name"),
         "data_count": data.get("count"),  # a user's own folder may not say
         "command": training.get("command"),
@@ -66,6 +70,7 @@ def lineage(init_from: str) -> dict[str, Any]:
         "seconds": training.get("seconds"),
         "sha256": file_sha256(path),
     }
+    origin: dict[str, Any] = {"model": init_from}
     origin.update({k: v for k, v in found.items() if v is not None})
     if training.get("fine_tuned_from"):
         origin["fine_tuned_from"] = training["fine_tuned_from"]

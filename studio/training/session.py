@@ -45,8 +45,9 @@ def open_run(run_dir: str | Path, cfg: TrainConfig | None, resume: bool) -> Run:
             p.suffix.lower() in IMAGE_SUFFIXES for p in Path(cfg.data).rglob("*") if p.is_file()
         ):
             raise RunError(f"The data folder {cfg.data} holds no image files.")
-        if cfg.init_from and not cfg.init_lineage:
-            cfg.init_lineage = lineage(cfg.init_from)
+        if cfg.init_from:
+            # Read (and checked) before the folder exists, so a wrong model leaves nothing.
+            cfg.init_lineage = lineage(cfg.init_from, cfg.kind)
         run.create(cfg)
     return run
 

@@ -267,6 +267,20 @@ def test_bad_model_options_fail_cleanly_and_can_be_retried(shapes_dir, tmp_path,
     assert main([*argv, *GAN_OPTIONS]) == 0
 
 
+def test_a_wrong_model_to_fine_tune_fails_cleanly_and_can_be_retried(
+    model_dir, shapes_dir, tmp_path, capsys
+):
+    run = tmp_path / "run"
+    argv = ["train", "gan", "--data", str(shapes_dir), "--run", str(run), "--steps", "1"]
+    (model_dir / "broken.safetensors").write_bytes(b"\x00" * 64)
+    _fails_with_one_line(capsys, [*argv, "--from", "tiny-ganx"], "Unknown model 'tiny-ganx'")
+    _fails_with_one_line(capsys, [*argv, "--from", "broken"], "broken.safetensors cannot be used")
+    _fails_with_one_line(capsys, [*argv, "--from", "tiny-vae"], "cannot start a GAN run")
+    assert not run.exists()  # nothing left behind, so the same --run works next time
+    assert main([*argv, "--from", "tiny-gan", "--batch", "4"]) == 0
+    assert json.loads((run / "run.json").read_text())["init_lineage"]["name"] == "tiny-gan"
+
+
 def test_export_errors_are_one_line(tmp_path, capsys):
     _fails_with_one_line(capsys, ["export", str(tmp_path), "--name", "../evil"], "name")
     _fails_with_one_line(

@@ -65,6 +65,8 @@ def test_a_model_whose_metadata_has_odd_types_is_listed_with_its_problem(model_d
     odd = {e.name: e for e in list_models()}["odd"]
     assert "'data' should be an object" in odd.error
     assert odd.data_name == "?" and odd.licence == "?"
+    with pytest.raises(ModelNotFound, match="odd.safetensors cannot be used: .*'data'"):
+        resolve_model("odd")  # asked for by name: its problem, not "unknown model"
 
     from studio.cli.parser import main
 

@@ -171,16 +171,17 @@ def test_exported_fine_tunes_name_their_ancestry(shapes_dir: Path, tmp_path: Pat
     _, grand_again = export_run(grand_dir, "grand-again", out=models)
     assert grand_again["training"]["fine_tuned_from"] == chain
 
-    # A parent whose metadata is refused (another program's file) is named, no more:
-    # when a run begins from it, and when a run from before lineage was kept at the
-    # start (so it is read at export) is exported.
+    # A parent whose metadata is refused (another program's file) cannot start a run,
+    # which then leaves no folder; a run from before lineage was kept at its start (so
+    # it is read at export) still exports, naming it.
     from studio.models.checkpoint import save_checkpoint
 
     odd_meta = {**child_model.meta, "training": ["not", "a", "dict"], "data": 7}
     save_checkpoint(child_model.module, child_path, odd_meta)
     odd_cfg = TrainConfig(kind="gan", data=str(shapes_dir), init_from=str(child_path))
-    odd_run = open_run(tmp_path / "from-odd", odd_cfg, resume=False)
-    assert odd_run.read_config().init_lineage == {"model": str(child_path)}
+    with pytest.raises(ValueError, match="Cannot fine-tune from .*'data' should be"):
+        open_run(tmp_path / "from-odd", odd_cfg, resume=False)
+    assert not (tmp_path / "from-odd").exists()
     _forget_lineage(grand_dir)
     _, from_odd = export_run(grand_dir, "grand-odd", out=models)
     assert from_odd["training"]["fine_tuned_from"] == {"model": str(child_path)}
