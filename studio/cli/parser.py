@@ -88,6 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--beta", type=float, default=1.0, help="VAE KL weight")
     t.add_argument("--kl-warmup", type=int, default=2000, help="VAE steps to ramp the KL")
     t.add_argument("--r1-gamma", type=float, default=1.0, help="GAN R1 weight")
+    t.add_argument(
+        "--coverage",
+        type=float,
+        default=0.0,
+        help="GAN: weight of the coverage (IMLE) loss, which pulls G to draw each image",
+    )
+    t.add_argument(
+        "--coverage-every", type=int, default=500, help="GAN: steps between coverage matches"
+    )
     t.add_argument("--checkpoint-every", type=int, default=500)
     t.add_argument("--preview-every", type=int, default=500)
     t.add_argument("--device", default="auto")

@@ -77,6 +77,8 @@ def _train_config(args: argparse.Namespace) -> Any:
         beta=args.beta,
         kl_warmup=args.kl_warmup,
         r1_gamma=args.r1_gamma,
+        coverage=args.coverage,
+        coverage_every=args.coverage_every,
         init_from=args.from_model or "",
         freeze_d=args.freeze_d,
         conditional=args.conditional,

@@ -1,6 +1,7 @@
 """GAN training: non-saturating + lazy R1 or hinge loss, DiffAugment (fixed, by set
 size, or adaptive), style mixing, EMA, fine-tuning with FreezeD, class conditioning,
-mixed precision (CUDA, or bf16 on the CPU), and data parallelism over processes."""
+an optional coverage (IMLE) loss, mixed precision (CUDA, or bf16 on the CPU), and data
+parallelism over processes."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from studio.training.augment import (
     random_flip,
     strength_for_set_size,
 )
+from studio.training.coverage import Coverage, coverage_loss
 from studio.training.dataset import to_tensor, to_uint8
 from studio.training.finetune import load_start_weights
 from studio.training.loop import (
@@ -100,6 +102,11 @@ class GANTrainer(Trainer):
         self.amp_dtype = autocast_dtype(cfg, device)
         # fp16 needs its gradients scaled to stay representable; bf16 has fp32's range.
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
+        self.coverage = (
+            Coverage(data.images, self.gcfg.z_dim, cfg.coverage_every, cfg.seed)
+            if cfg.coverage > 0
+            else None
+        )
         self.preview_z = self.G.sample_latents(PREVIEW_COUNT, PREVIEW_SEED).to(device)
         self.probe = DiversityProbe(device)
         pick = np.linspace(0, len(data) - 1, min(PREVIEW_COUNT, len(data))).astype(int)
@@ -161,7 +168,8 @@ class GANTrainer(Trainer):
     def train_step(self, step: int, gen: torch.Generator) -> dict[str, float]:
         cfg = self.cfg
         rng = Draw(gen, self.rank, self.world)
-        real = random_flip(self.batch(step), rng)
+        plain = self.batch(step)
+        real = random_flip(plain, rng)
         real_labels = self.batch_labels(step)
         n = real.shape[0]
 
@@ -196,7 +204,12 @@ class GANTrainer(Trainer):
         fake, fake_labels = self._fake(rng, n)
         with self._autocast():
             loss_g = self._g_loss(self.D(self._augment(fake.float(), rng), fake_labels).float())
-        self._step(loss_g, self.G, self.opt_g)
+        extra: dict[str, float] = {}
+        total_g = loss_g  # loss_g itself is logged as the adversarial part alone
+        if self.coverage is not None:
+            loss_cov, extra = self._coverage(step, plain)
+            total_g = loss_g + cfg.coverage * loss_cov
+        self._step(total_g, self.G, self.opt_g)
 
         sync_buffers(self.G, self.world)
         self._update_ema(step)
@@ -209,7 +222,27 @@ class GANTrainer(Trainer):
             "r1": r1,
             "d_real_sign": sign,
             "augment": round(self.strength, 4),
+            **extra,
         }
+
+    def _coverage(self, step: int, plain: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
+        """The coverage loss of this step's images (assigning latents when due)."""
+        assert self.coverage is not None
+        if self.coverage.due(step):
+
+            def draw(z: torch.Tensor) -> torch.Tensor:
+                with self._autocast():
+                    return self.G.synthesize(self.G.mapping(z.to(self.device)))
+
+            def real(batch: np.ndarray) -> torch.Tensor:
+                return to_tensor(batch).to(self.device)
+
+            self.coverage.refresh(step, draw, real)
+        idx = self.order.indices(step, self.rank, self.world)
+        with self._autocast():
+            drawn = self.G(self.coverage.assigned(idx, self.device))
+        loss = coverage_loss(drawn.float(), plain)
+        return loss, {"coverage": float(loss.detach()), "coverage_match": self.coverage.match}
 
     @torch.no_grad()
     def _update_ema(self, step: int) -> None:
@@ -248,6 +281,7 @@ class GANTrainer(Trainer):
             "ada_p": self.ada.p,
             "ada_signs": list(self.ada._signs),
             "scaler": self.scaler.state_dict(),
+            "coverage": self.coverage.state_dict() if self.coverage else None,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -262,6 +296,8 @@ class GANTrainer(Trainer):
         self.ada._signs = list(state.get("ada_signs", []))
         if state.get("scaler"):
             self.scaler.load_state_dict(state["scaler"])
+        if self.coverage is not None and state.get("coverage"):
+            self.coverage.load_state_dict(state["coverage"])
 
     @property
     def model_config(self) -> dict[str, Any]:

@@ -56,6 +56,8 @@ class TrainConfig:
     r1_gamma: float = 1.0
     r1_every: int = 16
     style_mix: float = 0.5
+    coverage: float = 0.0  # GAN: weight of the coverage (IMLE) loss; 0 = off
+    coverage_every: int = 500  # GAN: steps between assignments of latents to images
     ema_kimg: float = 10.0
     beta: float = 1.0
     kl_warmup: int = 2000
@@ -86,6 +88,10 @@ class TrainConfig:
             raise RunError(f"Unknown resize policy {self.policy!r}; use pad, crop or stretch.")
         if self.conditional and self.kind != "gan":
             raise RunError("Class-conditional training is available for GANs.")
+        if self.coverage < 0 or self.coverage_every < 1:
+            raise RunError("The coverage weight must be ≥ 0 and its interval ≥ 1 step.")
+        if self.coverage and (self.kind != "gan" or self.conditional):
+            raise RunError("The coverage loss is available for unconditional GANs.")
         self.background = tuple(int(c) for c in self.background)  # type: ignore[assignment]
         if not self.init_from:
             self.check_model_fields()

@@ -94,8 +94,14 @@ def test_training_is_deterministic(kind, shapes_dir, tmp_path):
 
 @pytest.mark.parametrize(
     ("kind", "extra"),
-    [("gan", {}), ("vae", {}), ("gan", {"ada": True})],
-    ids=["gan", "vae", "gan-ada"],
+    [
+        ("gan", {}),
+        ("vae", {}),
+        ("gan", {"ada": True}),
+        # A refresh at step 2 and 4: the resumed run must keep step 2's assignment.
+        ("gan", {"coverage": 1.0, "coverage_every": 2}),
+    ],
+    ids=["gan", "vae", "gan-ada", "gan-coverage"],
 )
 def test_kill_and_resume_is_exact(kind, extra, shapes_dir, tmp_path):
     total, every = 6, 3
