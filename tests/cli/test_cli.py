@@ -199,15 +199,20 @@ def test_generate_from_a_bad_checkpoint_file(model_dir, tmp_path, capsys):
 def test_train_resume_and_export(shapes_dir, tmp_path, capsys):
     run = tmp_path / "run"
     argv = ["train", "gan", "--data", str(shapes_dir), "--run", str(run), "--steps", "3"]
-    assert main([*argv, *GAN_OPTIONS]) == 0
+    assert main([*argv, *GAN_OPTIONS, "--coverage", "2", "--coverage-every", "2"]) == 0
     state = torch.load(run / "state.pt", weights_only=True)
     assert state["step"] == 3
+    assert state["coverage"]["made_at"] == 2  # assigned at steps 0 and 2
+    log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    assert all("coverage" in entry for entry in log if "loss_g" in entry)
     assert sorted(p.name for p in (run / "previews").glob("*.png")) == [
         "step-0000002.png",
         "step-0000003.png",
     ]
     capsys.readouterr()
-    assert json.loads((run / "run.json").read_text())["cpu_bf16"] is False
+    started = json.loads((run / "run.json").read_text())
+    assert started["cpu_bf16"] is False
+    assert (started["coverage"], started["coverage_every"]) == (2.0, 2)
     resume = ["train", "gan", "--run", str(run), "--resume", "--steps", "5", "--cpu-bf16"]
     assert main(resume) == 0
     assert torch.load(run / "state.pt", weights_only=True)["step"] == 5
@@ -257,6 +262,7 @@ def test_train_errors_are_one_line(shapes_dir, tmp_path, capsys):
     )
     argv = ["train", "gan", "--data", str(shapes_dir), "--run", str(tmp_path / "r3")]
     _fails_with_one_line(capsys, [*argv, "--steps", "2", *GAN_OPTIONS[:-2], "--resolution", "48"])
+    _fails_with_one_line(capsys, [*argv, *GAN_OPTIONS, "--coverage", "-1"], "must be ≥ 0")
 
 
 def test_bad_model_options_fail_cleanly_and_can_be_retried(shapes_dir, tmp_path, capsys):
