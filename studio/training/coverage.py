@@ -1,8 +1,8 @@
 """Coverage loss for GAN training: implicit maximum likelihood estimation (IMLE,
 Li & Malik 2018) alongside the adversarial loss.
 
-Every so often each training image is given the latent, out of a fresh random pool,
-whose sample is currently nearest to it; between refreshes G is pulled to draw that
+Every so often each training image is given the latent, out of a random pool (plus
+the latents given before), whose sample is currently nearest to it; between refreshes G is pulled to draw that
 image from that latent. The adversarial loss alone gives G a weak, indirect signal,
 which on a small CPU budget leaves shapes vague; this one says "this latent should be
 this emoji", and since every image gets a latent it also keeps G from dropping modes.
@@ -61,12 +61,17 @@ class Coverage:
         distance between each image's thumbnail and its latent's.
 
         ``draw`` maps latents to images on the trainer's device; ``to_tensor`` turns a
-        uint8 slice of the set into [-1, 1] images there. The pool depends only on
-        (seed, step), so a resumed run assigns exactly what an uninterrupted one did.
+        uint8 slice of the set into [-1, 1] images there. The pool is the latents given
+        last time plus fresh ones that depend only on (seed, step), so a resumed run
+        assigns exactly what an uninterrupted one did.
         """
         n = len(self.real)
         gen = torch.Generator().manual_seed(self.seed * 1_000_003 + step)
         pool = torch.randn(n * POOL_PER_IMAGE, self.z_dim, generator=gen)
+        if self.latents is not None:
+            # The latents already given stay candidates: what G has learnt to draw from
+            # them is kept unless a fresh latent now draws the image better.
+            pool = torch.cat([self.latents, pool])
         pool_thumbs = torch.cat([thumbnails(draw(z)).cpu() for z in pool.split(CHUNK)])
         best = torch.full((n,), float("inf"))
         pick = torch.zeros(n, dtype=torch.long)

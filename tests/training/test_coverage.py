@@ -44,6 +44,24 @@ def test_each_image_gets_the_pool_latent_drawn_nearest_to_it() -> None:
     assert 0 < cov.match < 2
 
 
+def test_a_new_assignment_never_draws_an_image_worse_than_the_last() -> None:
+    images = _flat_images(np.random.default_rng(1).integers(0, 256, (40, 3), dtype=np.uint8))
+    cov = Coverage(images, z_dim=5, every=2, seed=0)
+    target = _to_tensor(images).flatten(1)
+
+    def errors() -> torch.Tensor:
+        assert cov.latents is not None
+        return (_draw(cov.latents).flatten(1) - target).norm(dim=1)
+
+    cov.refresh(0, _draw, _to_tensor)
+    before, kept = errors(), cov.latents
+    cov.refresh(2, _draw, _to_tensor)
+    after = errors()
+    assert (after <= before).all()
+    assert bool((after < before).any())  # the fresh half found some closer latents
+    assert bool((cov.latents == kept).all(dim=1).any())  # and some were kept
+
+
 def test_assignment_is_a_function_of_seed_and_step() -> None:
     images = _flat_images(np.random.default_rng(0).integers(0, 256, (6, 3), dtype=np.uint8))
     a, b = (Coverage(images, 5, every=2, seed=1) for _ in range(2))
