@@ -2,10 +2,10 @@
 Li & Malik 2018) alongside the adversarial loss.
 
 Every so often each training image is given the latent, out of a random pool (plus
-the latents given before), whose sample is currently nearest to it; between refreshes G is pulled to draw that
-image from that latent. The adversarial loss alone gives G a weak, indirect signal,
-which on a small CPU budget leaves shapes vague; this one says "this latent should be
-this emoji", and since every image gets a latent it also keeps G from dropping modes.
+the latents given before), whose sample is currently nearest to it; between refreshes
+G is pulled to draw that image from that latent. The adversarial loss alone gives G a
+weak, indirect signal; this one says "this latent should be this image", and since
+every image gets a latent it also keeps G from dropping modes.
 """
 
 from __future__ import annotations
