@@ -22,10 +22,11 @@ def progress_bar(label: str, total: int) -> Any:
 
 
 def class_index(model: Any, name: str | None) -> int | None:
-    """The class index for ``--class NAME`` (None for unconditional models)."""
+    """The class index for ``--class NAME``; None for unconditional models, or for any
+    class (each image's class drawn from its seed) when no name is given."""
     classes = [str(c) for c in model.meta.get("classes", [])]
     if name is None:
-        return 0 if classes else None
+        return None
     if not classes:
         raise CliError(f"{model.name} has no classes; leave out --class.")
     if name not in classes:

@@ -56,6 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="one image per code point: leave out skin-tone, flag and ZWJ sequences",
     )
+    de.add_argument(
+        "--classes",
+        choices=["group", "subgroup"],
+        help="one subfolder per Unicode emoji group or subgroup, for --conditional training "
+        "(implies --singles)",
+    )
+    de.add_argument("--emoji-test", help="path to Unicode's emoji-test.txt (for --classes)")
     de.set_defaults(func=cmd_data_emoji)
 
     ds = dsub.add_parser("scan", help="report which images of a folder can be trained on")

@@ -51,7 +51,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from studio.imaging.metadata import save_image
     from studio.models.checkpoint import file_sha256
     from studio.pipelines.render import Recipe
-    from studio.pipelines.sample import GenerateRequest, generate_images
+    from studio.pipelines.sample import GenerateRequest, class_labels, generate_images
 
     out = Path(args.out)
     model = load_model(args.model, args.device)  # a bad model leaves no empty folder behind
@@ -60,6 +60,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     req = GenerateRequest(args.count, args.seed, args.truncation, label=label)
     images = generate_images(model, req)
     latents = model.module.sample_latents(args.count, args.seed).numpy()
+    labels = class_labels(model, args.count, label, args.seed)
     sha = file_sha256(model.path)
     written = []
     for i, img in enumerate(images):
@@ -69,7 +70,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
             args.seed,
             args.truncation,
             latent=tuple(float(v) for v in latents[i]),
-            label=label,
+            # The class each image got, so its recipe names it even under "any class".
+            label=None if labels is None else int(labels[i]),
             grid=(args.count, req.batch, i),
         ).to_dict()
         recipe.update(model_sha256=sha, index=i)

@@ -18,6 +18,7 @@ from studio.cli.common import (
 
 def cmd_data_emoji(args: argparse.Namespace) -> int:
     from studio.training.emoji import FontError, build_emoji_folder
+    from studio.training.emoji_groups import EmojiTestError
 
     if not 16 <= args.size <= 512:
         raise CliError("--size must be between 16 and 512.")
@@ -32,9 +33,15 @@ def cmd_data_emoji(args: argparse.Namespace) -> int:
 
     try:
         count, problems = build_emoji_folder(
-            args.out, args.size, args.font, progress, singles=args.singles
+            args.out,
+            args.size,
+            args.font,
+            progress,
+            singles=args.singles,
+            classes=args.classes,
+            emoji_test=args.emoji_test,
         )
-    except FontError as exc:
+    except (FontError, EmojiTestError) as exc:
         raise CliError(str(exc)) from None
     finally:
         if bar is not None:

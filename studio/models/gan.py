@@ -298,3 +298,38 @@ class Discriminator(nn.Module):
             onehot = F.one_hot(labels.to(img.device).long(), self.num_classes).to(h.dtype)
             logits = logits + (h * self.project(onehot)).sum(1) / math.sqrt(h.shape[1])
         return logits
+
+
+def load_unconditional(
+    G: StyleGenerator,
+    D: Discriminator | None,
+    g_state: dict[str, torch.Tensor],
+    d_state: dict[str, torch.Tensor] | None = None,
+) -> None:
+    """Start a class-conditional GAN from an unconditional one's weights.
+
+    Everything the two share is copied; what the label adds starts at zero (the first
+    mapping layer's label inputs, the discriminator's projection), so the new model at
+    first draws and judges exactly as the old one did, whatever the label, and training
+    then teaches it the classes: a warm start rather than a run from scratch.
+    ``ValueError`` if the weights are not an unconditional GAN of the same shape.
+    """
+    cfg = G.cfg
+    key = "mapping.layers.0.weight"
+    old = g_state.get(key)
+    if not cfg.num_classes or old is None or tuple(old.shape) != (cfg.w_dim, cfg.z_dim):
+        raise ValueError("Only an unconditional GAN of the same size can start this model.")
+    own = G.state_dict()
+    g = dict(g_state)
+    # EqLinear scales its weight by 1/sqrt(inputs) on use: with twice the inputs, ×√2
+    # keeps the z part's output exactly as it was.
+    g[key] = torch.cat([old * math.sqrt(2), torch.zeros_like(old)], dim=1).to(own[key].dtype)
+    g["mapping.embed.weight"] = own["mapping.embed.weight"]
+    g["mapping.embed.bias"] = own["mapping.embed.bias"]
+    G.load_state_dict(g)
+    if D is None:
+        return
+    d = dict(d_state) if d_state else D.state_dict()
+    d["project.weight"] = torch.zeros_like(D.project.weight)
+    d["project.bias"] = torch.zeros_like(D.project.bias)
+    D.load_state_dict(d)

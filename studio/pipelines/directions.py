@@ -15,7 +15,7 @@ import torch
 
 from studio.models.checkpoint import LoadedModel
 from studio.pipelines.cancel import CancelToken
-from studio.pipelines.sample import Progress
+from studio.pipelines.sample import Progress, class_labels
 
 DEFAULT_K = 12
 DEFAULT_SAMPLES = 10_000
@@ -100,8 +100,11 @@ def gan_directions(
     for start in range(0, samples, batch):
         if cancel is not None:
             cancel.check()
-        z = module.sample_latents(min(batch, samples - start), seed + start)  # type: ignore[operator]
-        ws.append(module.map(z).float().cpu().numpy())  # type: ignore[operator]
+        n = min(batch, samples - start)
+        z = module.sample_latents(n, seed + start)  # type: ignore[operator]
+        # A conditional model's w space is shared by its classes: sample them all.
+        labels = class_labels(model, n, None, seed + start)
+        ws.append(module.map(z, 1.0, labels).float().cpu().numpy())  # type: ignore[operator]
         if progress:
             progress(min(1.0, (start + batch) / samples))
     return pca(np.concatenate(ws), k, "w")

@@ -158,6 +158,25 @@ def compare(
     )
 
 
+def class_shares(n: int, counts: object, classes: int) -> list[int]:
+    """``n`` split over ``classes`` in proportion to ``counts`` (largest remainders), or
+    in equal shares when ``counts`` is not a list of that many non-negative numbers."""
+    weights = [1.0] * classes
+    if (
+        isinstance(counts, list)
+        and len(counts) == classes
+        and all(isinstance(c, int | float) and c >= 0 for c in counts)
+        and sum(counts) > 0
+    ):
+        weights = [float(c) for c in counts]
+    exact = [n * w / sum(weights) for w in weights]
+    sizes = [int(e) for e in exact]
+    by_remainder = sorted(range(classes), key=lambda c: exact[c] - sizes[c], reverse=True)
+    for c in by_remainder[: n - sum(sizes)]:
+        sizes[c] += 1
+    return sizes
+
+
 def evaluate_model(
     model: LoadedModel,
     net: LoadedModel,
@@ -171,8 +190,9 @@ def evaluate_model(
     n = count or len(real)
     classes = num_classes(model)
     if classes:
-        # A conditional model is judged on all its classes, in equal shares.
-        sizes = [n // classes + (1 if c < n % classes else 0) for c in range(classes)]
+        # A conditional model is judged on all its classes, in the shares its training
+        # data had (equal shares if its file does not say).
+        sizes = class_shares(n, model.meta.get("class_counts"), classes)
         fake = np.concatenate(
             [
                 generate_images(model, GenerateRequest(k, seed + c, label=c), cancel=cancel)

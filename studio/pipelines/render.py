@@ -102,7 +102,7 @@ def edited_latent(
     if directions is not None and any(recipe.edits):
         offset = torch.from_numpy(directions.offset(recipe.edits))
     if model.kind == "gan":
-        w = module.map(z, recipe.truncation, class_labels(model, 1, recipe.label))
+        w = module.map(z, recipe.truncation, class_labels(model, 1, recipe.label, recipe.seed))
         ws = w.unsqueeze(1).repeat(1, module.num_ws, 1)
         if offset is not None:
             lo, hi = recipe.layers or (0, int(module.num_ws))

@@ -33,12 +33,31 @@ def num_classes(model: LoadedModel) -> int:
     return int(getattr(getattr(model.module, "cfg", None), "num_classes", 0))
 
 
-def class_labels(model: LoadedModel, n: int, label: int | None) -> torch.Tensor | None:
-    """Labels for ``n`` images of a conditional model (class 0 if none chosen), else None."""
+def seed_classes(seed: int, classes: int, start: int, count: int) -> np.ndarray:
+    """The classes "any class" gives rows ``start``…``start + count - 1`` of ``seed``'s
+    draw, uniform over ``classes``. Each row has its own seeded draw, so a row's class,
+    like its latent, never depends on how many rows were drawn."""
+    seed = int(seed) & 0xFFFF_FFFF_FFFF_FFFF
+    rows = range(start, start + count)
+    # The constant keeps these draws apart from any other use of (seed, row).
+    return np.array(
+        [np.random.default_rng([seed, row, 0xC1A55]).integers(classes) for row in rows],
+        dtype=np.int64,
+    )
+
+
+def class_labels(
+    model: LoadedModel, n: int, label: int | None, seed: int = 0, offset: int = 0
+) -> torch.Tensor | None:
+    """Labels for ``n`` images of a conditional model (None for unconditional ones): the
+    class ``label``, or with no label each row's class drawn from ``seed`` (rows
+    ``offset``… of its draw), so that a seed alone names one image of one class."""
     classes = num_classes(model)
     if not classes:
         return None
-    index = 0 if label is None else int(label)
+    if label is None:
+        return torch.from_numpy(seed_classes(seed, classes, offset, n))
+    index = int(label)
     if not 0 <= index < classes:
         raise ValueError(f"Class {index} does not exist; this model has {classes} classes.")
     return torch.full((n,), index, dtype=torch.long)
@@ -66,7 +85,7 @@ def generate_images(
         if cancel is not None:
             cancel.check()
         chunk = latents[start : start + req.batch]
-        labels = class_labels(model, len(chunk), req.label)
+        labels = class_labels(model, len(chunk), req.label, req.seed, req.offset + start)
         if labels is None:
             images = module.decode(chunk, req.truncation)  # type: ignore[operator]
         else:

@@ -12,6 +12,7 @@ from PIL import Image
 
 from studio.imaging.decode import ImageError, decode_image
 from studio.imaging.resize import fit_square
+from studio.training.emoji_groups import UNLISTED, find_emoji_test, read_emoji_classes
 
 DEFAULT_FONT_PATHS = (
     "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf",
@@ -70,6 +71,24 @@ def iter_cbdt_bitmaps(font_path: Path) -> list[tuple[str, bytes]]:
     return out
 
 
+def glyph_codepoints(font_path: Path) -> dict[str, list[int]]:
+    """Glyph name → the code points the font maps to it (lowest first)."""
+    from fontTools.ttLib import TTFont
+
+    out: dict[str, list[int]] = {}
+    for cp, name in sorted(TTFont(str(font_path), lazy=True).getBestCmap().items()):
+        out.setdefault(name, []).append(cp)
+    return out
+
+
+def _glyph_classes(font_path: Path, classes: dict[int, str]) -> dict[str, str]:
+    """Glyph name → class slug; glyphs of no listed code point fall in ``UNLISTED``."""
+    out = {}
+    for name, points in glyph_codepoints(font_path).items():
+        out[name] = next((classes[cp] for cp in points if cp in classes), UNLISTED)
+    return out
+
+
 def glyph_names(font_path: Path, codepoints: Iterable[int] | None = None) -> set[str]:
     """The font's glyph names for these code points (those it has), or for every code
     point it maps when ``codepoints`` is None.
@@ -77,12 +96,11 @@ def glyph_names(font_path: Path, codepoints: Iterable[int] | None = None) -> set
     Glyphs reached only through sequences (skin tones, flags, ZWJ families) have no code
     point of their own, so they are never among these names.
     """
-    from fontTools.ttLib import TTFont
-
-    cmap = TTFont(str(font_path), lazy=True).getBestCmap()
+    points = glyph_codepoints(font_path)
     if codepoints is None:
-        return set(cmap.values())
-    return {cmap[cp] for cp in codepoints if cp in cmap}
+        return set(points)
+    wanted = set(codepoints)
+    return {name for name, cps in points.items() if wanted.intersection(cps)}
 
 
 def build_emoji_folder(
@@ -92,6 +110,8 @@ def build_emoji_folder(
     progress: Callable[[int, int], None] | None = None,
     only: Iterable[int] | None = None,
     singles: bool = False,
+    classes: str | None = None,
+    emoji_test: str | None = None,
 ) -> tuple[int, list[str]]:
     """Write every emoji (or those of the code points ``only``) as a ``size``×``size`` PNG
     on white; returns (count, problems).
@@ -99,8 +119,18 @@ def build_emoji_folder(
     ``singles`` keeps one glyph per code point and leaves out the sequence variants
     (skin tones, flags, ZWJ combinations), which in Noto are most of the font and mostly
     near-repeats of the same figures.
+
+    ``classes`` ("group" or "subgroup") writes each image into a subfolder named after
+    its Unicode emoji group or subgroup (read from ``emoji_test``, Unicode's
+    emoji-test.txt), ready for class-conditional training. It implies ``singles``: a
+    sequence's glyph has no code point of its own to look up.
     """
     font_path = find_emoji_font(font)
+    glyph_class: dict[str, str] | None = None
+    if classes is not None:
+        table = read_emoji_classes(find_emoji_test(emoji_test), classes)
+        glyph_class = _glyph_classes(font_path, table)
+        singles = True
     bitmaps = iter_cbdt_bitmaps(font_path)
     wanted = None if only is None else list(only)
     subset = wanted is not None or singles
@@ -120,7 +150,9 @@ def build_emoji_folder(
             problems.append(f"{name}: {exc}")
             continue
         square = fit_square(decoded.rgb, size, policy="pad")
-        Image.fromarray(np.ascontiguousarray(square)).save(out / f"{_safe_name(name)}.png")
+        folder = out / glyph_class[name] if glyph_class is not None else out
+        folder.mkdir(exist_ok=True)
+        Image.fromarray(np.ascontiguousarray(square)).save(folder / f"{_safe_name(name)}.png")
         written += 1
         if progress:
             progress(i + 1, len(bitmaps))
@@ -134,6 +166,8 @@ def build_emoji_folder(
     }
     if singles:
         info["subset"] = "single code points (no skin-tone, flag or ZWJ sequences)"
+    if glyph_class is not None:
+        info["classes"] = f"Unicode emoji {classes}s (emoji-test.txt; Unicode License v3)"
     if wanted is not None:
         info["codepoints"] = [f"U+{cp:04X}" for cp in wanted]
     (out / "DATASET.json").write_text(json.dumps(info, indent=2))

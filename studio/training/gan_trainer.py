@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from studio.models.gan import Discriminator, GANConfig, StyleGenerator
+from studio.models.gan import Discriminator, GANConfig, StyleGenerator, load_unconditional
 from studio.training.augment import (
     AdaptiveStrength,
     Draw,
@@ -74,15 +74,21 @@ class GANTrainer(Trainer):
                     "named after its class, and at least two classes."
                 )
             fields["num_classes"] = len(data.classes)
-        if start is not None and start.config.get("num_classes", 0) != fields.get("num_classes", 0):
+        start_classes = start.config.get("num_classes", 0) if start is not None else 0
+        # An unconditional model can grow classes (a warm start); other changes cannot.
+        widen = start is not None and not start_classes and fields.get("num_classes", 0) > 0
+        if start is not None and not widen and start_classes != fields.get("num_classes", 0):
             raise ValueError(
-                f"{start.name} was trained with {start.config.get('num_classes', 0)} classes; "
-                "fine-tuning keeps the classes of the model it starts from."
+                f"{start.name} was trained with {start_classes} classes; fine-tuning keeps "
+                "the classes of the model it starts from (only an unconditional model can "
+                "gain classes)."
             )
         self.gcfg = GANConfig(**fields)
         self.G = StyleGenerator(self.gcfg).to(device)
         self.D = Discriminator(self.gcfg).to(device)
-        if start is not None:
+        if start is not None and widen:
+            load_unconditional(self.G, self.D, start.weights, start.discriminator)
+        elif start is not None:
             start.apply(self.G, self.D)
         self.frozen = [p for m in self.D.lower_layers(cfg.freeze_d) for p in m.parameters()]
         for p in self.frozen:

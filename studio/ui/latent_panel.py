@@ -10,6 +10,7 @@ from functools import partial
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt
 from PySide6.QtGui import QFontDatabase, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QComboBox,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -95,6 +96,11 @@ class LatentPanel(QWidget):
             spin.setKeyboardTracking(False)
             spin.setToolTip("Which synthesis layers the sliders change (coarse → fine).")
         self.layer_total = named(QLabel("of 0"), "layerTotal")
+        self.class_combo = named(QComboBox(), "classCombo")
+        self.class_combo.setToolTip(
+            "What to draw, for models trained on classes. Any: each seed picks its own."
+        )
+        self.class_caption = QLabel("Class")
         self.layer_row = named(QWidget(), "layerRow")
 
         self.sliders: list[ValueSlider] = []
@@ -134,6 +140,8 @@ class LatentPanel(QWidget):
         self.layer_caption = QLabel("Layers")
         grid.addWidget(self.layer_caption, 2, 0)
         grid.addWidget(self.layer_row, 2, 1, 1, 2)
+        grid.addWidget(self.class_caption, 3, 0)
+        grid.addWidget(self.class_combo, 3, 1, 1, 2)
         grid.setColumnStretch(1, 1)
 
         dir_box = QGroupBox("Directions")
@@ -175,6 +183,7 @@ class LatentPanel(QWidget):
         for i, (slider, label) in enumerate(zip(self.sliders, self.value_labels, strict=True)):
             self._bind(slider, partial(_set_edit, i), label, f"PC {i + 1}")
         self.reset_button.clicked.connect(c.reset_edits)
+        self.class_combo.activated.connect(self._class_chosen)
         self.layer_start.valueChanged.connect(lambda _v: self._layers_changed(self.layer_start))
         self.layer_end.valueChanged.connect(lambda _v: self._layers_changed(self.layer_end))
 
@@ -221,6 +230,13 @@ class LatentPanel(QWidget):
         seed = random.randrange(MAX_SEED + 1)
         self.controller.commit(replace(self.controller.state, seed=seed), f"Seed {seed}")
 
+    def _class_chosen(self, index: int) -> None:
+        label = self.class_combo.itemData(index)
+        if label == self.controller.state.label:
+            return
+        name = self.class_combo.itemText(index)
+        self.controller.commit(replace(self.controller.state, label=label), f"Class {name}")
+
     def _layers_changed(self, source: QSpinBox) -> None:
         start, end = self.layer_start.value(), self.layer_end.value()
         if start > end:  # keep the range non-empty, moving the other end
@@ -248,6 +264,12 @@ class LatentPanel(QWidget):
                 slider.set_number(value)
             label.setText(f"{slider.number():+.2f}")
         self._show_layers(state.layers)
+        self._show_class(state.label)
+
+    def _show_class(self, label: int | None) -> None:
+        found = self.class_combo.findData(label)
+        with QSignalBlocker(self.class_combo):
+            self.class_combo.setCurrentIndex(max(found, 0))
 
     def _show_layers(self, layers: tuple[int, int] | None) -> None:
         n = self._num_layers
@@ -257,7 +279,7 @@ class LatentPanel(QWidget):
                 spin.setValue(value)
 
     def set_model_info(self, info: ModelInfo | None) -> None:
-        """Fit the layer range to the model (GANs only)."""
+        """Fit the layer range to the model (GANs only) and list its classes, if any."""
         n = info.num_layers if info is not None else 0
         self._num_layers = n
         for spin in (self.layer_start, self.layer_end):
@@ -268,6 +290,15 @@ class LatentPanel(QWidget):
         self.layer_row.setVisible(show)
         self.layer_caption.setVisible(show)
         self._show_layers(self.controller.state.layers)
+        classes = info.classes if info is not None else ()
+        with QSignalBlocker(self.class_combo):
+            self.class_combo.clear()
+            self.class_combo.addItem("Any (from the seed)", None)
+            for index, name in enumerate(classes):
+                self.class_combo.addItem(name, index)
+        self.class_combo.setVisible(bool(classes))
+        self.class_caption.setVisible(bool(classes))
+        self._show_class(self.controller.state.label)
 
     def set_directions(self, info: DirectionsInfo) -> None:
         """Enable the sliders the model has directions for."""

@@ -318,15 +318,20 @@ def test_data_emoji_writes_a_folder(tmp_path, capsys, monkeypatch):
 def test_data_emoji_singles_passes_through(tmp_path, capsys, monkeypatch):
     calls: list[dict] = []
 
-    def fake_build(out, size, font, progress, singles=False):
-        calls.append({"size": size, "singles": singles})
+    def fake_build(out, size, font, progress, singles=False, classes=None, emoji_test=None):
+        calls.append({"size": size, "singles": singles, "classes": classes, "test": emoji_test})
         return 0, []
 
     monkeypatch.setattr(emoji, "build_emoji_folder", fake_build)
     out = str(tmp_path / "e")
     assert main(["data", "emoji", "--out", out, "--singles"]) == 0
     assert main(["data", "emoji", "--out", out]) == 0
-    assert calls == [{"size": 64, "singles": True}, {"size": 64, "singles": False}]
+    assert main(["data", "emoji", "--out", out, "--classes", "group", "--emoji-test", "t"]) == 0
+    assert calls == [
+        {"size": 64, "singles": True, "classes": None, "test": None},
+        {"size": 64, "singles": False, "classes": None, "test": None},
+        {"size": 64, "singles": False, "classes": "group", "test": "t"},
+    ]
 
 
 # ---------------------------------------------------------------- a real process

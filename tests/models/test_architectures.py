@@ -198,3 +198,36 @@ def test_registry_errors_name_the_problem():
         build("vae", TINY_CONFIGS["stylegan"])
     assert isinstance(build("vae", TINY_CONFIGS["vae"]), ConvVAE)
     assert isinstance(build("stylegan", TINY_CONFIGS["stylegan"]), StyleGenerator)
+
+
+def test_an_unconditional_gan_starts_a_conditional_one_unchanged():
+    from studio.models.gan import Discriminator, load_unconditional
+
+    plain = TINY_CONFIGS["stylegan"]
+    classed = dataclasses.replace(plain, num_classes=3)
+    torch.manual_seed(0)
+    G0, D0 = StyleGenerator(plain).eval(), Discriminator(plain).eval()
+    G0.mapping.w_avg.normal_()  # a trained model's mean w is not zero
+    torch.manual_seed(1)
+    G1, D1 = StyleGenerator(classed).eval(), Discriminator(classed).eval()
+    load_unconditional(G1, D1, G0.state_dict(), D0.state_dict())
+    z = seeded_normal(4, plain.z_dim, 3)
+    before = G0.decode(z, 0.7)
+    for label in range(3):
+        after = G1.decode(z, 0.7, torch.full((4,), label))
+        torch.testing.assert_close(after, before, atol=1e-5, rtol=0)
+    img = torch.rand(4, 3, 32, 32) * 2 - 1
+    torch.testing.assert_close(D1(img, torch.tensor([0, 1, 2, 0])), D0(img))
+    # ...and the label's new inputs are there to learn: they get gradients.
+    G1.train()
+    G1.decode(z, 1.0, torch.tensor([0, 1, 2, 1])).square().mean().backward()
+    grad = G1.mapping.layers[0].weight.grad
+    assert grad is not None and grad[:, plain.z_dim :].abs().sum() > 0
+
+    with pytest.raises(ValueError, match="unconditional GAN of the same size"):
+        load_unconditional(G1, D1, G1.state_dict())  # already conditional
+    with pytest.raises(ValueError, match="unconditional GAN of the same size"):
+        load_unconditional(StyleGenerator(plain), None, G0.state_dict())  # no classes
+    wider = StyleGenerator(dataclasses.replace(plain, z_dim=16))
+    with pytest.raises(ValueError, match="unconditional GAN of the same size"):
+        load_unconditional(G1, None, wider.state_dict())

@@ -100,6 +100,43 @@ def test_class_conditional_gan(tmp_path: Path) -> None:
     assert not torch.equal(a, b), "the class must change the image"
 
 
+def test_an_unconditional_model_grows_classes_when_fine_tuned(
+    shapes_dir: Path, tmp_path: Path
+) -> None:
+    from studio.training.dataset import load_folder
+    from studio.training.gan_trainer import GANTrainer
+
+    base_dir, _ = _train(tmp_path, "base", data=str(shapes_dir))
+    path, _ = export_run(base_dir, "base", out=tmp_path / "models", half=False)
+    base = load_checkpoint(path)
+    data = tmp_path / "data"
+    make_shapes_folder(data / "red", 12, seed=1)
+    make_shapes_folder(data / "blue", 8, seed=2)
+    cfg = TrainConfig(kind="gan", data=str(data), init_from=str(path), conditional=True)
+    trainer = GANTrainer(cfg, load_folder(data, 32), torch.device("cpu"))
+    assert trainer.gcfg.num_classes == 2
+    # It starts out drawing what the model it grew from drew, in either class.
+    z = base.module.sample_latents(3, 0)
+    for label in (0, 1):
+        grown = trainer.G_ema.decode(z, labels=torch.full((3,), label))
+        torch.testing.assert_close(grown, base.module.decode(z), atol=1e-5, rtol=0)
+
+    run_dir, reports = _train(
+        tmp_path, "grown", data=str(data), init_from=str(path), conditional=True
+    )
+    assert all(np.isfinite(list(r.losses.values())).all() for r in reports)
+    grown_path, meta = export_run(run_dir, "grown", out=tmp_path / "models")
+    assert meta["classes"] == ["blue", "red"]
+    train = load_folder(data, 32, "train", 0.1)
+    assert meta["class_counts"] == [int((train.labels == c).sum()) for c in (0, 1)]
+    assert sum(meta["class_counts"]) == len(train)
+
+    # A conditional model keeps its classes: it cannot start a run with other classes.
+    make_shapes_folder(data / "green", 8, seed=3)
+    with pytest.raises(ValueError, match="keeps the classes"):
+        _train(tmp_path, "regrown", data=str(data), init_from=str(grown_path), conditional=True)
+
+
 def test_conditional_needs_subfolders(shapes_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="subfolder"):
         _train(tmp_path, "nocls", data=str(shapes_dir), conditional=True)

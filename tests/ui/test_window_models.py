@@ -113,3 +113,51 @@ def test_a_model_file_replaced_by_garbage(
     window.findChild(QSpinBox, "seedSpin").setValue(9)
     assert not np.array_equal(wait_for_frame(qtbot, window), gan)
     assert not window.notice.isVisible()
+
+
+def save_classed_gan(folder: Path) -> None:
+    """A class-conditional model (three classes)."""
+    torch.manual_seed(2)
+    cfg = GANConfig(
+        resolution=32,
+        z_dim=8,
+        w_dim=16,
+        mapping_layers=2,
+        channel_base=128,
+        channel_max=16,
+        num_classes=3,
+    )
+    module = StyleGenerator(cfg).eval().requires_grad_(False)
+    data = {"name": "test shapes", "source": "tests", "licence": "CC0", "count": 0}
+    meta = metadata_for(module, name="zoo-gan", data=data, classes=["cat", "dog", "owl"])
+    save_checkpoint(module, folder / "zoo-gan.safetensors", meta)
+
+
+def test_the_class_picker_of_a_conditional_model(qtbot: QtBot, model_dir: Path) -> None:
+    save_classed_gan(model_dir)
+    window = open_window(qtbot)
+    classes = window.findChild(QComboBox, "classCombo")
+    assert not classes.isVisible()  # tiny-gan has no classes
+    pick(window, "zoo-gan")
+    qtbot.waitUntil(lambda: classes.isVisible())
+    names = [classes.itemText(i) for i in range(classes.count())]
+    assert names == ["Any (from the seed)", "cat", "dog", "owl"]
+    assert classes.currentIndex() == 0 and window.state.label is None
+    any_class = wait_for_frame(qtbot, window)
+
+    frames = {}
+    for index, name in ((1, "cat"), (2, "dog"), (3, "owl")):
+        classes.activated.emit(index)  # what choosing from the list sends
+        assert window.state.label == index - 1
+        frames[name] = wait_for_frame(qtbot, window)
+    assert len({f.tobytes() for f in frames.values()}) == 3, "each class draws its own"
+    assert any(np.array_equal(any_class, f) for f in frames.values()), "any = the seed's class"
+
+    window.actions_by_name["undoAction"].trigger()  # a class choice is one undo step
+    assert window.state.label == 1 and classes.currentText() == "dog"
+    classes.activated.emit(0)
+    assert window.state.label is None and classes.currentIndex() == 0
+    assert np.array_equal(wait_for_frame(qtbot, window), any_class)
+    pick(window, "tiny-gan")  # a class means nothing to another model
+    qtbot.waitUntil(lambda: not classes.isVisible())
+    window.close()

@@ -1,0 +1,78 @@
+"""Unicode's emoji groups and subgroups, read from ``emoji-test.txt``, as class labels.
+
+The Unicode Consortium files every emoji under a group ("Animals & Nature") and a
+subgroup ("animal-mammal"). Training a class-conditional GAN on those labels splits a
+very mixed set into narrow, coherent classes.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+EMOJI_TEST_PATHS = (
+    "/usr/share/unicode/emoji/emoji-test.txt",  # Debian/Ubuntu: unicode-data
+    "/usr/share/unicode-data/emoji/emoji-test.txt",
+    "/usr/local/share/unicode/emoji/emoji-test.txt",
+)
+EMOJI_TEST_HINT = (
+    "Unicode's emoji-test.txt was not found. On Debian or Ubuntu install it with "
+    "`sudo apt-get install unicode-data`, or pass --emoji-test PATH to a copy."
+)
+LEVELS = ("group", "subgroup")
+UNLISTED = "unlisted"  # glyphs the file does not name (private-use and sequence pieces)
+_VARIATION_SELECTOR = 0xFE0F
+
+
+class EmojiTestError(ValueError):
+    """emoji-test.txt is missing or unusable; the message says what to do."""
+
+
+def find_emoji_test(path: str | None = None) -> Path:
+    """The file to read: ``path`` if given, else the first standard location that exists."""
+    if path:
+        p = Path(path)
+        if not p.is_file():
+            raise EmojiTestError(f"No file at {p}. " + EMOJI_TEST_HINT)
+        return p
+    for candidate in EMOJI_TEST_PATHS:
+        if Path(candidate).is_file():
+            return Path(candidate)
+    raise EmojiTestError(EMOJI_TEST_HINT)
+
+
+def class_slug(name: str) -> str:
+    """A folder name for a group or subgroup: "Smileys & Emotion" → "smileys-emotion"."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or UNLISTED
+
+
+def read_emoji_classes(path: Path, level: str = "subgroup") -> dict[int, str]:
+    """Code point → class slug (its group or subgroup) for every emoji that is a single
+    code point (a trailing variation selector aside). ``EmojiTestError`` if the file
+    names none."""
+    if level not in LEVELS:
+        raise EmojiTestError(f"Unknown class level {level!r}; use group or subgroup.")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EmojiTestError(f"Cannot read {path}: {exc}") from None
+    found: dict[int, str] = {}
+    names = {"group": "", "subgroup": ""}
+    for line in text.splitlines():
+        header = re.match(r"#\s*(group|subgroup):\s*(.+)", line)
+        if header:
+            names[header.group(1)] = header.group(2).strip()
+            continue
+        if not line.strip() or line.startswith("#") or ";" not in line:
+            continue
+        try:
+            points = [int(h, 16) for h in line.split(";", 1)[0].split()]
+        except ValueError:
+            continue  # not a code-point line; the format has no other kind, so skip it
+        points = [p for p in points if p != _VARIATION_SELECTOR]
+        if len(points) == 1 and names[level]:
+            # The first listing wins: a fully-qualified form comes before its variants.
+            found.setdefault(points[0], class_slug(names[level]))
+    if not found:
+        raise EmojiTestError(f"{path.name} lists no emoji; is it Unicode's emoji-test.txt?")
+    return found

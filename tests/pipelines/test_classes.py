@@ -1,0 +1,124 @@
+"""Class-conditional models: "any class" draws each image's class from its seed."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from conftest import TINY_DATA, TINY_GAN
+from PIL import Image
+
+from studio.cli import main
+from studio.imaging.metadata import read_recipe
+from studio.models.checkpoint import load_checkpoint, metadata_for, save_checkpoint
+from studio.models.gan import StyleGenerator
+from studio.pipelines.directions import gan_directions
+from studio.pipelines.metrics import class_shares
+from studio.pipelines.render import Recipe, render_recipe
+from studio.pipelines.sample import GenerateRequest, class_labels, generate_images, seed_classes
+
+CLASSES = ["cat", "dog", "fish", "frog", "owl"]
+
+
+@pytest.fixture
+def classed(model_dir: Path):
+    torch.manual_seed(0)
+    module = StyleGenerator(dataclasses.replace(TINY_GAN, num_classes=len(CLASSES))).eval()
+    meta = metadata_for(module, name="tiny-classes", data=TINY_DATA, classes=CLASSES)
+    path = save_checkpoint(module, model_dir / "tiny-classes.safetensors", meta)
+    return load_checkpoint(path)
+
+
+def test_seed_classes_are_per_row_and_spread_over_the_classes() -> None:
+    many = seed_classes(7, 5, 0, 400)
+    assert np.array_equal(seed_classes(7, 5, 0, 3), many[:3])  # rows do not depend on n
+    assert np.array_equal(seed_classes(7, 5, 100, 10), many[100:110])
+    assert not np.array_equal(seed_classes(8, 5, 0, 400), many)
+    counts = np.bincount(many, minlength=5)
+    assert counts.min() > 50, counts  # uniform: 80 each expected
+
+
+def test_any_class_generation_is_each_rows_own_class(classed) -> None:
+    images = generate_images(classed, GenerateRequest(12, 3, batch=12))
+    labels = class_labels(classed, 12, None, 3)
+    assert labels is not None and len(set(labels.tolist())) > 1
+    z = classed.module.sample_latents(12, 3)
+    with torch.inference_mode():
+        direct = classed.module.decode(z, 1.0, labels)
+    assert np.abs(images.astype(int) - to_uint8_ints(direct)).max() <= 1
+    # A later part of the same draw gets the same classes as in the whole draw.
+    tail = generate_images(classed, GenerateRequest(4, 3, batch=4, offset=8))
+    assert np.abs(tail.astype(int) - images[8:].astype(int)).max() <= 1
+    # A chosen class is used for every image; one the model lacks is refused.
+    chosen = class_labels(classed, 4, 2, 3)
+    assert chosen is not None and chosen.tolist() == [2, 2, 2, 2]
+    with pytest.raises(ValueError, match="Class 9 does not exist"):
+        class_labels(classed, 1, 9)
+
+
+def to_uint8_ints(x: torch.Tensor) -> np.ndarray:
+    from studio.pipelines.sample import to_uint8
+
+    return to_uint8(x).astype(int)
+
+
+def test_a_recipe_without_a_class_remakes_its_seeds_class(classed) -> None:
+    first = generate_images(classed, GenerateRequest(1, 11, batch=1))[0]
+    assert np.array_equal(render_recipe(classed, Recipe("tiny-classes", 11)), first)
+    label = int(seed_classes(11, len(CLASSES), 0, 1)[0])
+    other = (label + 1) % len(CLASSES)
+    same = render_recipe(classed, Recipe("tiny-classes", 11, label=label))
+    assert np.array_equal(same, first)
+    assert not np.array_equal(
+        render_recipe(classed, Recipe("tiny-classes", 11, label=other)), first
+    )
+
+
+def test_directions_of_a_conditional_gan(classed) -> None:
+    d = gan_directions(classed, k=3, samples=200)
+    assert d.components.shape == (3, TINY_GAN.w_dim) and np.isfinite(d.components).all()
+
+
+def test_class_shares_follow_the_training_mix() -> None:
+    assert class_shares(10, [30, 10, 0, 60], 4) == [3, 1, 0, 6]
+    assert class_shares(7, None, 3) == [3, 2, 2]  # equal shares when the file says nothing
+    assert class_shares(7, [1, "x", 2], 3) == [3, 2, 2]  # ...or something malformed
+    assert class_shares(7, [1, 2], 3) == [3, 2, 2]
+    assert sum(class_shares(1000, [1, 1, 1], 3)) == 1000
+
+
+def test_cli_generate_any_class_names_each_images_class(classed, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "any"
+    assert (
+        main(
+            ["generate", "--model", "tiny-classes", "--count", "6", "--seed", "5"]
+            + ["--out", str(out), "--device", "cpu"]
+        )
+        == 0
+    )
+    files = sorted(out.glob("*.png"))
+    expected = seed_classes(5, len(CLASSES), 0, 6).tolist()
+    for i, path in enumerate(files):
+        recipe_dict = read_recipe(path.read_bytes())
+        assert recipe_dict is not None and recipe_dict["label"] == expected[i]
+        recipe = Recipe.from_dict(recipe_dict)
+        with Image.open(path) as im:
+            assert np.array_equal(render_recipe(classed, recipe), np.asarray(im.convert("RGB")))
+
+    one = tmp_path / "owls"
+    assert (
+        main(
+            ["generate", "--model", "tiny-classes", "--count", "3", "--class", "owl"]
+            + ["--out", str(one), "--device", "cpu"]
+        )
+        == 0
+    )
+    labels = {json.dumps(read_recipe(p.read_bytes())["label"]) for p in one.glob("*.png")}
+    assert labels == {"4"}
+    capsys.readouterr()
+    assert main(["generate", "--model", "tiny-classes", "--class", "yak", "--out", str(one)]) == 1
+    assert "no class 'yak'" in capsys.readouterr().err
