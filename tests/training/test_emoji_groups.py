@@ -26,18 +26,18 @@ EMOJI_TEST = """\
 # group: Smileys & Emotion
 
 # subgroup: face-smiling
-1F600                                                  ; fully-qualified     # 😀 E1.0 grinning face
-1F603                                                  ; fully-qualified     # 😃 E0.6 grinning face with big eyes
+1F600  ; fully-qualified     # 😀 E1.0 grinning face
+1F603  ; fully-qualified     # 😃 E0.6 grinning face with big eyes
 
 # subgroup: heart
-2764 FE0F                                              ; fully-qualified     # ❤️ E0.6 red heart
-2764                                                   ; unqualified         # ❤ E0.6 red heart
+2764 FE0F  ; fully-qualified     # ❤️ E0.6 red heart
+2764  ; unqualified         # ❤ E0.6 red heart
 
 # group: Animals & Nature
 
 # subgroup: animal-mammal
-1F436                                                  ; fully-qualified     # 🐶 E0.6 dog face
-1F415 200D 1F9BA                                       ; fully-qualified     # 🐕‍🦺 E12.0 service dog
+1F436  ; fully-qualified     # 🐶 E0.6 dog face
+1F415 200D 1F9BA  ; fully-qualified     # 🐕‍🦺 E12.0 service dog
 
 #EOF
 """
