@@ -19,6 +19,9 @@ from torch import nn
 from studio.models.base import model_device, seeded_normal
 from studio.models.layers import ACT_GAIN, EqConv2d, EqLinear, ModulatedConv2d
 
+CENTRE_SAMPLES = 256  # latents per class for a class's mean w
+CENTRE_SEED = 0x5EED_C1A55
+
 
 @dataclass(frozen=True)
 class GANConfig:
@@ -183,6 +186,33 @@ class StyleGenerator(nn.Module):
         self.latent_size = cfg.z_dim
         self.resolution = cfg.resolution
         self.num_ws = cfg.num_ws
+        # Class centres by label, and the mapping weights' versions they were made from.
+        self._centres: dict[int, torch.Tensor] = {}
+        self._centres_of: tuple[int, ...] = ()
+
+    def class_centres(self, labels: torch.Tensor) -> torch.Tensor:
+        """The mean w of each label's class (N, w_dim), from a fixed draw of z.
+
+        The tracked mean w is the centre of all classes together; truncating a class's
+        w toward it drifts into other classes, so a conditional model truncates toward
+        its own class's centre instead (as StyleGAN-XL does). Kept until the mapping's
+        weights change, so a slider drag does not pay for it again.
+        """
+        versions = tuple(p._version for p in self.mapping.parameters())
+        if versions != self._centres_of:
+            self._centres, self._centres_of = {}, versions
+        wanted = [int(k) for k in labels.unique().tolist() if int(k) not in self._centres]
+        if wanted:
+            # Plain tensors even when called under inference mode: a later call may need
+            # gradients through the truncation (inverting a painting, say).
+            with torch.inference_mode(False), torch.no_grad():
+                z = seeded_normal(CENTRE_SAMPLES, self.cfg.z_dim, CENTRE_SEED)
+                z = z.to(model_device(self))
+                rows = torch.tensor(wanted).repeat_interleave(CENTRE_SAMPLES)
+                w = self.mapping(z.repeat(len(wanted), 1), rows)
+                means = w.view(len(wanted), CENTRE_SAMPLES, -1).mean(1)
+                self._centres.update(zip(wanted, means, strict=True))
+        return torch.stack([self._centres[int(k)] for k in labels.tolist()])
 
     def sample_latents(self, n: int, seed: int) -> torch.Tensor:
         """z for ``seed`` (CPU-drawn, so the same on every device)."""
@@ -191,10 +221,14 @@ class StyleGenerator(nn.Module):
     def map(
         self, z: torch.Tensor, truncation: float = 1.0, labels: torch.Tensor | None = None
     ) -> torch.Tensor:
-        """z → w, pulled toward the mean w by ``truncation`` (1 = none, 0 = the mean)."""
+        """z → w, pulled toward the mean w by ``truncation`` (1 = none, 0 = the mean);
+        for a class-conditional model, toward the mean w of each image's class."""
         w = self.mapping(z.to(model_device(self)), labels)
         if truncation != 1.0:
-            w = self.mapping.w_avg.lerp(w, truncation)
+            centre = self.mapping.w_avg
+            if labels is not None and self.cfg.num_classes:
+                centre = self.class_centres(labels)
+            w = centre.to(w.dtype).lerp(w, truncation)
         return w
 
     def synthesize(

@@ -212,9 +212,9 @@ def test_an_unconditional_gan_starts_a_conditional_one_unchanged():
     G1, D1 = StyleGenerator(classed).eval(), Discriminator(classed).eval()
     load_unconditional(G1, D1, G0.state_dict(), D0.state_dict())
     z = seeded_normal(4, plain.z_dim, 3)
-    before = G0.decode(z, 0.7)
+    before = G0.decode(z)
     for label in range(3):
-        after = G1.decode(z, 0.7, torch.full((4,), label))
+        after = G1.decode(z, 1.0, torch.full((4,), label))
         torch.testing.assert_close(after, before, atol=1e-5, rtol=0)
     img = torch.rand(4, 3, 32, 32) * 2 - 1
     torch.testing.assert_close(D1(img, torch.tensor([0, 1, 2, 0])), D0(img))
@@ -231,3 +231,33 @@ def test_an_unconditional_gan_starts_a_conditional_one_unchanged():
     wider = StyleGenerator(dataclasses.replace(plain, z_dim=16))
     with pytest.raises(ValueError, match="unconditional GAN of the same size"):
         load_unconditional(G1, None, wider.state_dict())
+
+
+def test_a_conditional_gan_truncates_toward_its_class_centre():
+    cfg = dataclasses.replace(TINY_CONFIGS["stylegan"], num_classes=3)
+    torch.manual_seed(0)
+    G = StyleGenerator(cfg).eval()
+    z = seeded_normal(2, cfg.z_dim, 5)
+    with torch.inference_mode():
+        centres = [G.map(z, 0.0, torch.full((2,), k)) for k in range(3)]
+    for k, c in enumerate(centres):
+        # Truncation 0 gives the class's mean w, the same for every z...
+        torch.testing.assert_close(c[0], c[1])
+        many = G.mapping(seeded_normal(4000, cfg.z_dim, 9), torch.full((4000,), k)).mean(0)
+        assert (c[0] - many).norm() < 0.1 * many.norm(), k
+    # ...and each class has its own, none of them the mean w of all classes.
+    assert not torch.allclose(centres[0], centres[1])
+    assert not torch.allclose(centres[0][0], G.mapping.w_avg)
+    half = G.map(z, 0.5, torch.tensor([0, 2]))
+    full = G.map(z, 1.0, torch.tensor([0, 2]))
+    torch.testing.assert_close(half[1], centres[2][1].lerp(full[1], 0.5))
+
+    # Made under inference mode, used with gradients after (as inverting does).
+    zg = z.clone().requires_grad_(True)
+    G.map(zg, 0.7, torch.tensor([1, 1])).sum().backward()
+    assert zg.grad is not None and zg.grad.abs().sum() > 0
+    # New weights, new centres.
+    with torch.no_grad():
+        G.mapping.layers[0].bias.add_(1.0)
+    moved = G.map(z, 0.0, torch.full((2,), 0))
+    assert not torch.allclose(moved, centres[0])
