@@ -99,9 +99,10 @@ class ModelPicker(QGroupBox):
     def show_info(self, info: ModelInfo) -> None:
         """What the engine says about the loaded model."""
         data = f" · {info.data}" if info.data else ""
+        classes = f" · {len(info.classes)} classes" if info.classes else ""
         self.info.setText(
             f"{info.kind.upper()} · {info.resolution}×{info.resolution} · "
-            f"latent {info.latent_size}{data}"
+            f"latent {info.latent_size}{classes}{data}"
         )
 
     def _picked(self, index: int) -> None:

@@ -140,6 +140,7 @@ def test_the_class_picker_of_a_conditional_model(qtbot: QtBot, model_dir: Path) 
     assert not classes.isVisible()  # tiny-gan has no classes
     pick(window, "zoo-gan")
     qtbot.waitUntil(lambda: classes.isVisible())
+    assert "3 classes" in window.findChild(QLabel, "modelInfo").text()
     names = [classes.itemText(i) for i in range(classes.count())]
     assert names == ["Any (from the seed)", "cat", "dog", "owl"]
     assert classes.currentIndex() == 0 and window.state.label is None
