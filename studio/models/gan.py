@@ -48,6 +48,8 @@ class GANConfig:
                 raise ValueError(f"GAN {name} must be positive.")
         if self.num_classes < 0:
             raise ValueError("GAN num_classes must be 0 (unconditional) or more.")
+        if not 0 < self.mapping_lr_mult <= 1:
+            raise ValueError("GAN mapping_lr_mult must be above 0 and at most 1.")
 
     def channels(self, res: int) -> int:
         """Feature channels at a given resolution (fewer as the images grow)."""
@@ -367,3 +369,22 @@ def load_unconditional(
     d["project.weight"] = torch.zeros_like(D.project.weight)
     d["project.bias"] = torch.zeros_like(D.project.bias)
     D.load_state_dict(d)
+
+
+def with_mapping_lr(
+    state: dict[str, torch.Tensor], old: float, new: float
+) -> dict[str, torch.Tensor]:
+    """A generator's weights re-stored for a mapping learning-rate multiplier of ``new``
+    instead of ``old``, computing exactly the same.
+
+    The mapping layers store weight and bias divided by their multiplier (an equalised
+    learning rate), so Adam's steps move them ``multiplier`` times as fast as other
+    layers. Fine-tuning may want them faster: a class-conditional warm start must grow
+    the label's new inputs from zero, which at StyleGAN's 0.01 takes far too long.
+    """
+    prefix = "mapping.layers."
+    scale = old / new
+    return {
+        k: v * scale if k.startswith(prefix) and k.endswith((".weight", ".bias")) else v
+        for k, v in state.items()
+    }

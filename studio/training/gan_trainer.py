@@ -14,7 +14,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from studio.models.gan import Discriminator, GANConfig, StyleGenerator, load_unconditional
+from studio.models.gan import (
+    Discriminator,
+    GANConfig,
+    StyleGenerator,
+    load_unconditional,
+    with_mapping_lr,
+)
 from studio.training.augment import (
     AdaptiveStrength,
     Draw,
@@ -67,6 +73,13 @@ class GANTrainer(Trainer):
         start = load_start_weights(cfg.init_from, "gan") if cfg.init_from else None
         if start is not None:
             fields = {**start.config, "num_classes": fields.get("num_classes", 0)}
+            # A fine-tune keeps the model's shape, but may learn its mapping faster.
+            old_lr = float(start.config.get("mapping_lr_mult", GANConfig.mapping_lr_mult))
+            new_lr = float(cfg.model.get("mapping_lr_mult", old_lr))
+            if new_lr != old_lr:
+                GANConfig(**{**fields, "mapping_lr_mult": new_lr})  # refuse a bad value first
+                start.weights = with_mapping_lr(start.weights, old_lr, new_lr)
+                fields["mapping_lr_mult"] = new_lr
         if cfg.conditional:
             if not data.classes:
                 raise ValueError(

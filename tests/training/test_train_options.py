@@ -137,6 +137,38 @@ def test_an_unconditional_model_grows_classes_when_fine_tuned(
         _train(tmp_path, "regrown", data=str(data), init_from=str(grown_path), conditional=True)
 
 
+def test_a_fine_tune_may_speed_up_the_mapping_and_starts_unchanged(
+    shapes_dir: Path, tmp_path: Path
+) -> None:
+    from studio.training.dataset import load_folder
+    from studio.training.gan_trainer import GANTrainer
+
+    base_dir, _ = _train(tmp_path, "base", data=str(shapes_dir))
+    path, _ = export_run(base_dir, "base", out=tmp_path / "models", half=False)
+    base = load_checkpoint(path)
+    cfg = TrainConfig(
+        kind="gan", data=str(shapes_dir), init_from=str(path), model={"mapping_lr_mult": 0.5}
+    )
+    trainer = GANTrainer(cfg, load_folder(shapes_dir, 32), torch.device("cpu"))
+    assert trainer.gcfg.mapping_lr_mult == 0.5 and base.module.cfg.mapping_lr_mult == 0.01
+    z = base.module.sample_latents(3, 0)
+    torch.testing.assert_close(trainer.G_ema.decode(z, 0.7), base.module.decode(z, 0.7))
+    # The weights are stored 50 times smaller, so Adam's steps move them 50 times faster.
+    stored = trainer.G.mapping.layers[0].weight
+    torch.testing.assert_close(stored * 50, base.module.mapping.layers[0].weight)
+
+    run_dir, _ = _train(
+        tmp_path, "fast", data=str(shapes_dir), init_from=str(path), model={"mapping_lr_mult": 0.5}
+    )
+    fast, _ = export_run(run_dir, "fast", out=tmp_path / "models")
+    assert load_checkpoint(fast).module.cfg.mapping_lr_mult == 0.5
+    bad = TrainConfig(
+        kind="gan", data=str(shapes_dir), init_from=str(path), model={"mapping_lr_mult": 0}
+    )
+    with pytest.raises(ValueError, match="mapping_lr_mult must be above 0"):
+        GANTrainer(bad, load_folder(shapes_dir, 32), torch.device("cpu"))
+
+
 def test_conditional_needs_subfolders(shapes_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="subfolder"):
         _train(tmp_path, "nocls", data=str(shapes_dir), conditional=True)
