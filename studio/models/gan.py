@@ -344,11 +344,17 @@ def load_unconditional(
 ) -> None:
     """Start a class-conditional GAN from an unconditional one's weights.
 
-    Everything the two share is copied; what the label adds starts at zero (the first
-    mapping layer's label inputs, the discriminator's projection), so the new model at
-    first draws and judges exactly as the old one did, whatever the label, and training
-    then teaches it the classes: a warm start rather than a run from scratch.
-    ``ValueError`` if the weights are not an unconditional GAN of the same shape.
+    Everything the two share is copied, and the new model at first draws and judges
+    exactly as the old one did, whatever the label; training then teaches it the
+    classes: a warm start rather than a run from scratch. ``ValueError`` if the weights
+    are not an unconditional GAN of the same shape.
+
+    How the label starts matters for how fast it is learnt. Zero weights for its inputs
+    would keep the old function, but then they grow by Adam's small steps from nothing,
+    and the label stays a whisper for thousands of steps. Instead its inputs get full-size
+    random weights, while every class starts with the same embedding, whose constant
+    contribution the layer's bias cancels. The embedding (at the full learning rate) then
+    only has to move apart per class to be heard at once.
     """
     cfg = G.cfg
     key = "mapping.layers.0.weight"
@@ -356,12 +362,23 @@ def load_unconditional(
     if not cfg.num_classes or old is None or tuple(old.shape) != (cfg.w_dim, cfg.z_dim):
         raise ValueError("Only an unconditional GAN of the same size can start this model.")
     own = G.state_dict()
-    g = dict(g_state)
+    first = G.mapping.layers[0]
     # EqLinear scales its weight by 1/sqrt(inputs) on use: with twice the inputs, ×√2
     # keeps the z part's output exactly as it was.
-    g[key] = torch.cat([old * math.sqrt(2), torch.zeros_like(old)], dim=1).to(own[key].dtype)
-    g["mapping.embed.weight"] = own["mapping.embed.weight"]
-    g["mapping.embed.bias"] = own["mapping.embed.bias"]
+    z_part = old.float() * math.sqrt(2)
+    fresh = own[key][:, cfg.z_dim :].float()
+    label_part = fresh / fresh.std() * z_part.std()
+    # Every class's embedding, to begin with. Small, so that the embedding's first steps
+    # (2e-4 per step through its 1/sqrt(classes) gain) already turn it noticeably.
+    shared = torch.randn(cfg.z_dim) * 0.25
+    e0 = _normalize((shared * G.mapping.embed.bias_gain).unsqueeze(0))[0]
+    constant = (label_part * first.weight_gain) @ e0
+    g = dict(g_state)
+    g[key] = torch.cat([z_part, label_part], dim=1).to(own[key].dtype)
+    bias = "mapping.layers.0.bias"
+    g[bias] = (g_state[bias].float() - constant / first.bias_gain).to(own[bias].dtype)
+    g["mapping.embed.weight"] = torch.zeros_like(own["mapping.embed.weight"])
+    g["mapping.embed.bias"] = shared.to(own["mapping.embed.bias"].dtype)
     G.load_state_dict(g)
     if D is None:
         return
