@@ -223,6 +223,16 @@ def test_an_unconditional_gan_starts_a_conditional_one_unchanged():
     G1.decode(z, 1.0, torch.tensor([0, 1, 2, 1])).square().mean().backward()
     grad = G1.mapping.layers[0].weight.grad
     assert grad is not None and grad[:, plain.z_dim :].abs().sum() > 0
+    embed = G1.mapping.embed.weight
+    assert embed.grad is not None and (embed.grad.abs().sum(0) > 0).all()
+    # Every class starts with the same embedding, so a small step apart is heard at once:
+    # the label's inputs are full size, as large as z's.
+    label_w, z_w = G1.mapping.layers[0].weight[:, plain.z_dim :], G0.mapping.layers[0].weight
+    assert 0.5 < float(label_w.detach().std() / (z_w.detach().std() * 2**0.5)) < 2
+    with torch.no_grad():
+        embed.add_(torch.randn_like(embed) * 0.1)
+    moved = G1.eval().decode(z, 1.0, torch.zeros(4, dtype=torch.long))
+    assert (moved - before).abs().mean() > 0.01
 
     with pytest.raises(ValueError, match="unconditional GAN of the same size"):
         load_unconditional(G1, D1, G1.state_dict())  # already conditional
