@@ -396,8 +396,8 @@ def with_mapping_lr(
 
     The mapping layers store weight and bias divided by their multiplier (an equalised
     learning rate), so Adam's steps move them ``multiplier`` times as fast as other
-    layers. Fine-tuning may want them faster: a class-conditional warm start must grow
-    the label's new inputs from zero, which at StyleGAN's 0.01 takes far too long.
+    layers. Fine-tuning may want them faster: a class-conditional warm start must learn
+    what its label's new inputs mean, which at StyleGAN's 0.01 takes far too long.
     """
     prefix = "mapping.layers."
     scale = old / new
