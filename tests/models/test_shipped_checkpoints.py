@@ -27,6 +27,20 @@ def test_the_shipped_fine_tune_names_its_parent():
     assert "latent-studio train gan" in parent["command"]
 
 
+def test_the_shipped_class_model_knows_its_classes():
+    model = load_checkpoint(SHIPPED / "emoji-classes-gan.safetensors", "cpu")
+    classes, counts = model.meta["classes"], model.meta["class_counts"]
+    assert {"face-smiling", "heart", "animal-mammal", "unlisted"} <= set(classes)
+    assert len(counts) == len(classes) == model.module.cfg.num_classes
+    # The training split: about 90 % of the folder (the hold-out is drawn per file).
+    assert 0.85 < sum(counts) / model.meta["data"]["count"] < 0.95 and min(counts) >= 0
+    z = model.module.sample_latents(2, 3)
+    with torch.inference_mode():
+        smiles = model.module.decode(z, labels=torch.full((2,), classes.index("face-smiling")))
+        hearts = model.module.decode(z, labels=torch.full((2,), classes.index("heart")))
+    assert (smiles - hearts).abs().mean() > 0.1, "the class must change the picture"
+
+
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_shipped_model(path: Path) -> None:
     assert path.stat().st_size < MAX_BYTES
@@ -40,9 +54,11 @@ def test_shipped_model(path: Path) -> None:
     if model.kind not in GENERATIVE_KINDS:
         return
     module = model.module
+    classes = getattr(module.cfg, "num_classes", 0)
+    extra = {"labels": torch.arange(4) % classes} if classes else {}
     with torch.inference_mode():
-        a = module.sample(4, seed=7)
-        b = module.sample(4, seed=7)
+        a = module.sample(4, seed=7, **extra)
+        b = module.sample(4, seed=7, **extra)
     res = meta["resolution"]
     assert a.shape == (4, 3, res, res) and torch.isfinite(a).all()
     assert torch.equal(a, b)
