@@ -13,6 +13,7 @@ from PIL import Image
 from studio.imaging.decode import ImageError, decode_image
 from studio.imaging.resize import fit_square
 from studio.training.emoji_groups import UNLISTED, find_emoji_test, read_emoji_classes
+from studio.training.installed import find_installed
 
 DEFAULT_FONT_PATHS = (
     "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf",
@@ -33,15 +34,7 @@ class FontError(ValueError):
 
 def find_emoji_font(path: str | None = None) -> Path:
     """The font to read: ``path`` if given, else the first standard location that exists."""
-    if path:
-        p = Path(path)
-        if not p.is_file():
-            raise FontError(f"No font file at {p}. " + FONT_HINT)
-        return p
-    for candidate in DEFAULT_FONT_PATHS:
-        if Path(candidate).is_file():
-            return Path(candidate)
-    raise FontError(FONT_HINT)
+    return find_installed(path, DEFAULT_FONT_PATHS, FONT_HINT, FontError)
 
 
 def _safe_name(name: str) -> str:
@@ -81,12 +74,19 @@ def glyph_codepoints(font_path: Path) -> dict[str, list[int]]:
     return out
 
 
-def _glyph_classes(font_path: Path, classes: dict[int, str]) -> dict[str, str]:
+def _glyph_classes(points: dict[str, list[int]], classes: dict[int, str]) -> dict[str, str]:
     """Glyph name → class slug; glyphs of no listed code point fall in ``UNLISTED``."""
-    out = {}
-    for name, points in glyph_codepoints(font_path).items():
-        out[name] = next((classes[cp] for cp in points if cp in classes), UNLISTED)
-    return out
+    return {
+        name: next((classes[cp] for cp in cps if cp in classes), UNLISTED)
+        for name, cps in points.items()
+    }
+
+
+def _names_of(points: dict[str, list[int]], codepoints: Iterable[int] | None) -> set[str]:
+    if codepoints is None:
+        return set(points)
+    wanted = set(codepoints)
+    return {name for name, cps in points.items() if wanted.intersection(cps)}
 
 
 def glyph_names(font_path: Path, codepoints: Iterable[int] | None = None) -> set[str]:
@@ -96,11 +96,7 @@ def glyph_names(font_path: Path, codepoints: Iterable[int] | None = None) -> set
     Glyphs reached only through sequences (skin tones, flags, ZWJ families) have no code
     point of their own, so they are never among these names.
     """
-    points = glyph_codepoints(font_path)
-    if codepoints is None:
-        return set(points)
-    wanted = set(codepoints)
-    return {name for name, cps in points.items() if wanted.intersection(cps)}
+    return _names_of(glyph_codepoints(font_path), codepoints)
 
 
 def build_emoji_folder(
@@ -126,16 +122,19 @@ def build_emoji_folder(
     sequence's glyph has no code point of its own to look up.
     """
     font_path = find_emoji_font(font)
-    glyph_class: dict[str, str] | None = None
+    table = None
     if classes is not None:
         table = read_emoji_classes(find_emoji_test(emoji_test), classes)
-        glyph_class = _glyph_classes(font_path, table)
         singles = True
     bitmaps = iter_cbdt_bitmaps(font_path)
     wanted = None if only is None else list(only)
     subset = wanted is not None or singles
+    glyph_class: dict[str, str] | None = None
     if subset:
-        names = glyph_names(font_path, wanted)
+        points = glyph_codepoints(font_path)  # the font's cmap, read once
+        names = _names_of(points, wanted)
+        if table is not None:
+            glyph_class = _glyph_classes(points, table)
         bitmaps = [b for b in bitmaps if b[0] in names]
     if not bitmaps:
         raise FontError(f"{font_path.name} has no bitmaps to extract.")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from studio.training.installed import find_installed
+
 EMOJI_TEST_PATHS = (
     "/usr/share/unicode/emoji/emoji-test.txt",  # Debian/Ubuntu: unicode-data
     "/usr/share/unicode-data/emoji/emoji-test.txt",
@@ -30,15 +32,7 @@ class EmojiTestError(ValueError):
 
 def find_emoji_test(path: str | None = None) -> Path:
     """The file to read: ``path`` if given, else the first standard location that exists."""
-    if path:
-        p = Path(path)
-        if not p.is_file():
-            raise EmojiTestError(f"No file at {p}. " + EMOJI_TEST_HINT)
-        return p
-    for candidate in EMOJI_TEST_PATHS:
-        if Path(candidate).is_file():
-            return Path(candidate)
-    raise EmojiTestError(EMOJI_TEST_HINT)
+    return find_installed(path, EMOJI_TEST_PATHS, EMOJI_TEST_HINT, EmojiTestError)
 
 
 def class_slug(name: str) -> str:
