@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import numpy as np
 import torch
 
 from studio.models.catalog import user_model_dir
@@ -40,18 +39,6 @@ def data_info(folder: str) -> dict[str, Any]:
         except json.JSONDecodeError:
             pass
     return {"name": Path(folder).name, "source": "the user's own folder", "licence": "the user's"}
-
-
-def class_counts(cfg: TrainConfig, classes: list[str], resolution: int) -> list[int] | None:
-    """Training images per class, in the model's class order (None if the folder is gone
-    or its classes have changed since): what metrics draw classes in proportion to."""
-    try:
-        data = load_folder(cfg.data, resolution, "train", cfg.holdout)
-    except DatasetError:
-        return None
-    if data.labels is None or list(data.classes) != classes:
-        return None
-    return [int(c) for c in np.bincount(data.labels, minlength=len(classes))]
 
 
 def lineage_now(cfg: TrainConfig) -> dict[str, Any]:
@@ -186,10 +173,8 @@ def export_run(
         extras = {DISC_PREFIX + k: v for k, v in state["D"].items()}
         if state.get("classes"):
             extra["classes"] = list(state["classes"])
-            resolution = cast(StyleGenerator, module).cfg.resolution
-            counts = class_counts(cfg, list(state["classes"]), resolution)
-            if counts:
-                extra["class_counts"] = counts
+            if state.get("class_counts"):  # runs saved before counts were kept lack them
+                extra["class_counts"] = [int(c) for c in state["class_counts"]]
     if speeds:
         figures["train_images_per_s"] = round(sorted(speeds)[len(speeds) // 2], 2)
     import platform

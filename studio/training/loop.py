@@ -244,6 +244,13 @@ def train(
     speed = Throughput()
     last_saved = step
     device_label = describe_device(device) + (f" ×{world}" if world > 1 else "")
+    # What a labelled model's classes are, and how many training images each had: the
+    # shares its metrics draw classes in.
+    classes: list[str] = []
+    class_counts: list[int] = []
+    if (cfg.conditional or cfg.kind == "features") and data.labels is not None:
+        classes = list(data.classes)
+        class_counts = np.bincount(data.labels, minlength=len(classes)).tolist()
 
     def save() -> None:
         if lead:
@@ -253,9 +260,8 @@ def train(
                     "step": step,
                     "seconds": seconds,
                     "model_config": trainer.model_config,
-                    "classes": list(data.classes)
-                    if cfg.conditional or cfg.kind == "features"
-                    else [],
+                    "classes": classes,
+                    "class_counts": class_counts,
                     "device": device_label,
                 }
             )
