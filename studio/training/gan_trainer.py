@@ -74,12 +74,8 @@ class GANTrainer(Trainer):
         if start is not None:
             fields = {**start.config, "num_classes": fields.get("num_classes", 0)}
             # A fine-tune keeps the model's shape, but may learn its mapping faster.
-            old_lr = float(start.config.get("mapping_lr_mult", GANConfig.mapping_lr_mult))
-            new_lr = float(cfg.model.get("mapping_lr_mult", old_lr))
-            if new_lr != old_lr:
-                GANConfig(**{**fields, "mapping_lr_mult": new_lr})  # refuse a bad value first
-                start.weights = with_mapping_lr(start.weights, old_lr, new_lr)
-                fields["mapping_lr_mult"] = new_lr
+            if "mapping_lr_mult" in cfg.model:
+                fields["mapping_lr_mult"] = cfg.model["mapping_lr_mult"]
         if cfg.conditional:
             if not data.classes:
                 raise ValueError(
@@ -99,10 +95,13 @@ class GANTrainer(Trainer):
         self.gcfg = GANConfig(**fields)
         self.G = StyleGenerator(self.gcfg).to(device)
         self.D = Discriminator(self.gcfg).to(device)
-        if start is not None and widen:
-            load_unconditional(self.G, self.D, start.weights, start.discriminator)
-        elif start is not None:
-            start.apply(self.G, self.D)
+        if start is not None:
+            was = float(start.config.get("mapping_lr_mult", GANConfig.mapping_lr_mult))
+            start.weights = with_mapping_lr(start.weights, was, self.gcfg.mapping_lr_mult)
+            if widen:
+                load_unconditional(self.G, self.D, start.weights, start.discriminator)
+            else:
+                start.apply(self.G, self.D)
         self.frozen = [p for m in self.D.lower_layers(cfg.freeze_d) for p in m.parameters()]
         for p in self.frozen:
             p.requires_grad_(False)
