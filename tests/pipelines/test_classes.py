@@ -19,7 +19,13 @@ from studio.models.gan import StyleGenerator
 from studio.pipelines.directions import gan_directions
 from studio.pipelines.metrics import class_shares
 from studio.pipelines.render import Recipe, render_recipe
-from studio.pipelines.sample import GenerateRequest, class_labels, generate_images, seed_classes
+from studio.pipelines.sample import (
+    GenerateRequest,
+    class_labels,
+    generate_images,
+    seed_classes,
+    to_uint8,
+)
 
 CLASSES = ["cat", "dog", "fish", "frog", "owl"]
 
@@ -49,7 +55,7 @@ def test_any_class_generation_is_each_rows_own_class(classed) -> None:
     z = classed.module.sample_latents(12, 3)
     with torch.inference_mode():
         direct = classed.module.decode(z, 1.0, labels)
-    assert np.abs(images.astype(int) - to_uint8_ints(direct)).max() <= 1
+    assert np.abs(images.astype(int) - to_uint8(direct).astype(int)).max() <= 1
     # A later part of the same draw gets the same classes as in the whole draw.
     tail = generate_images(classed, GenerateRequest(4, 3, batch=4, offset=8))
     assert np.abs(tail.astype(int) - images[8:].astype(int)).max() <= 1
@@ -58,12 +64,6 @@ def test_any_class_generation_is_each_rows_own_class(classed) -> None:
     assert chosen is not None and chosen.tolist() == [2, 2, 2, 2]
     with pytest.raises(ValueError, match="Class 9 does not exist"):
         class_labels(classed, 1, 9)
-
-
-def to_uint8_ints(x: torch.Tensor) -> np.ndarray:
-    from studio.pipelines.sample import to_uint8
-
-    return to_uint8(x).astype(int)
 
 
 def test_a_recipe_without_a_class_remakes_its_seeds_class(classed) -> None:
@@ -91,16 +91,15 @@ def test_class_shares_follow_the_training_mix() -> None:
     assert sum(class_shares(1000, [1, 1, 1], 3)) == 1000
 
 
+def _generate(out: Path, *args: str) -> int:
+    return main(["generate", "--model", "tiny-classes", "--out", str(out), "--device", "cpu", *args])
+
+
 def test_cli_generate_any_class_names_each_images_class(classed, tmp_path: Path, capsys) -> None:
     out = tmp_path / "any"
-    assert (
-        main(
-            ["generate", "--model", "tiny-classes", "--count", "6", "--seed", "5"]
-            + ["--out", str(out), "--device", "cpu"]
-        )
-        == 0
-    )
+    assert _generate(out, "--count", "6", "--seed", "5") == 0
     files = sorted(out.glob("*.png"))
+    assert len(files) == 6
     expected = seed_classes(5, len(CLASSES), 0, 6).tolist()
     for i, path in enumerate(files):
         recipe_dict = read_recipe(path.read_bytes())
@@ -110,15 +109,9 @@ def test_cli_generate_any_class_names_each_images_class(classed, tmp_path: Path,
             assert np.array_equal(render_recipe(classed, recipe), np.asarray(im.convert("RGB")))
 
     one = tmp_path / "owls"
-    assert (
-        main(
-            ["generate", "--model", "tiny-classes", "--count", "3", "--class", "owl"]
-            + ["--out", str(one), "--device", "cpu"]
-        )
-        == 0
-    )
+    assert _generate(one, "--count", "3", "--class", "owl") == 0
     labels = {json.dumps(read_recipe(p.read_bytes())["label"]) for p in one.glob("*.png")}
     assert labels == {"4"}
     capsys.readouterr()
-    assert main(["generate", "--model", "tiny-classes", "--class", "yak", "--out", str(one)]) == 1
+    assert _generate(one, "--class", "yak") == 1
     assert "no class 'yak'" in capsys.readouterr().err

@@ -11,10 +11,23 @@ import torch
 from conftest import TINY_GAN_FIELDS, TINY_VAE_FIELDS, make_shapes_folder
 from PIL import Image
 
-from studio.models.checkpoint import file_sha256, load_checkpoint
+from studio.models.checkpoint import LoadedModel, file_sha256, load_checkpoint
+from studio.training.dataset import load_folder
 from studio.training.export import export_run
+from studio.training.gan_trainer import GANTrainer
 from studio.training.run import Run, RunError, TrainConfig
 from studio.training.session import open_run, run_training
+
+
+def _exported_base(tmp: Path, data: Path) -> tuple[Path, LoadedModel]:
+    """A 3-step unconditional GAN on ``data``, exported in full precision, and loaded."""
+    base_dir, _ = _train(tmp, "base", data=str(data))
+    path, _ = export_run(base_dir, "base", out=tmp / "models", half=False)
+    return path, load_checkpoint(path)
+
+
+def _trainer(cfg: TrainConfig, data: Path) -> GANTrainer:
+    return GANTrainer(cfg, load_folder(data, 32), torch.device("cpu"))
 
 
 def _train(tmp: Path, name: str, **fields) -> tuple[Path, list]:
@@ -103,17 +116,12 @@ def test_class_conditional_gan(tmp_path: Path) -> None:
 def test_an_unconditional_model_grows_classes_when_fine_tuned(
     shapes_dir: Path, tmp_path: Path
 ) -> None:
-    from studio.training.dataset import load_folder
-    from studio.training.gan_trainer import GANTrainer
-
-    base_dir, _ = _train(tmp_path, "base", data=str(shapes_dir))
-    path, _ = export_run(base_dir, "base", out=tmp_path / "models", half=False)
-    base = load_checkpoint(path)
+    path, base = _exported_base(tmp_path, shapes_dir)
     data = tmp_path / "data"
     make_shapes_folder(data / "red", 12, seed=1)
     make_shapes_folder(data / "blue", 8, seed=2)
     cfg = TrainConfig(kind="gan", data=str(data), init_from=str(path), conditional=True)
-    trainer = GANTrainer(cfg, load_folder(data, 32), torch.device("cpu"))
+    trainer = _trainer(cfg, data)
     assert trainer.gcfg.num_classes == 2
     # It starts out drawing what the model it grew from drew, in either class.
     z = base.module.sample_latents(3, 0)
@@ -140,16 +148,11 @@ def test_an_unconditional_model_grows_classes_when_fine_tuned(
 def test_a_fine_tune_may_speed_up_the_mapping_and_starts_unchanged(
     shapes_dir: Path, tmp_path: Path
 ) -> None:
-    from studio.training.dataset import load_folder
-    from studio.training.gan_trainer import GANTrainer
-
-    base_dir, _ = _train(tmp_path, "base", data=str(shapes_dir))
-    path, _ = export_run(base_dir, "base", out=tmp_path / "models", half=False)
-    base = load_checkpoint(path)
+    path, base = _exported_base(tmp_path, shapes_dir)
     cfg = TrainConfig(
         kind="gan", data=str(shapes_dir), init_from=str(path), model={"mapping_lr_mult": 0.5}
     )
-    trainer = GANTrainer(cfg, load_folder(shapes_dir, 32), torch.device("cpu"))
+    trainer = _trainer(cfg, shapes_dir)
     assert trainer.gcfg.mapping_lr_mult == 0.5 and base.module.cfg.mapping_lr_mult == 0.01
     z = base.module.sample_latents(3, 0)
     torch.testing.assert_close(trainer.G_ema.decode(z, 0.7), base.module.decode(z, 0.7))
@@ -166,7 +169,7 @@ def test_a_fine_tune_may_speed_up_the_mapping_and_starts_unchanged(
         kind="gan", data=str(shapes_dir), init_from=str(path), model={"mapping_lr_mult": 0}
     )
     with pytest.raises(ValueError, match="mapping_lr_mult must be above 0"):
-        GANTrainer(bad, load_folder(shapes_dir, 32), torch.device("cpu"))
+        _trainer(bad, shapes_dir)
 
 
 def test_conditional_needs_subfolders(shapes_dir: Path, tmp_path: Path) -> None:
@@ -179,9 +182,7 @@ def test_conditional_needs_subfolders(shapes_dir: Path, tmp_path: Path) -> None:
 def test_fine_tune_starts_from_the_model_and_freezes_lower_d(
     shapes_dir: Path, tmp_path: Path
 ) -> None:
-    base_dir, _ = _train(tmp_path, "base", data=str(shapes_dir))
-    path, _ = export_run(base_dir, "base", out=tmp_path / "models", half=False)
-    base = load_checkpoint(path)
+    path, base = _exported_base(tmp_path, shapes_dir)
     assert any(k.startswith("discriminator.") for k in base.extras)
 
     other = tmp_path / "other"
@@ -197,10 +198,7 @@ def test_fine_tune_starts_from_the_model_and_freezes_lower_d(
         checkpoint_every=2,
         preview_every=2,
     )
-    from studio.training.dataset import load_folder
-    from studio.training.gan_trainer import GANTrainer
-
-    trainer = GANTrainer(cfg, load_folder(other, 32), torch.device("cpu"))
+    trainer = _trainer(cfg, other)
     # Starts from the exported weights (config comes from the model, not the run).
     assert trainer.gcfg.channel_max == TINY_GAN_FIELDS["channel_max"]
     for k, v in base.module.state_dict().items():
