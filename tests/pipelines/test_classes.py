@@ -92,7 +92,8 @@ def test_class_shares_follow_the_training_mix() -> None:
 
 
 def _generate(out: Path, *args: str) -> int:
-    return main(["generate", "--model", "tiny-classes", "--out", str(out), "--device", "cpu", *args])
+    """``latent-studio generate`` on the tiny class model, into ``out``."""
+    return main(["generate", "--model", "tiny-classes", "--device", "cpu", "--out", str(out), *args])
 
 
 def test_cli_generate_any_class_names_each_images_class(classed, tmp_path: Path, capsys) -> None:
