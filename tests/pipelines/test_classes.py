@@ -93,7 +93,8 @@ def test_class_shares_follow_the_training_mix() -> None:
 
 def _generate(out: Path, *args: str) -> int:
     """``latent-studio generate`` on the tiny class model, into ``out``."""
-    return main(["generate", "--model", "tiny-classes", "--device", "cpu", "--out", str(out), *args])
+    base = ["generate", "--model", "tiny-classes", "--device", "cpu"]
+    return main([*base, "--out", str(out), *args])
 
 
 def test_cli_generate_any_class_names_each_images_class(classed, tmp_path: Path, capsys) -> None:
