@@ -34,7 +34,7 @@ class FontError(ValueError):
 
 def find_emoji_font(path: str | None = None) -> Path:
     """The font to read: ``path`` if given, else the first standard location that exists."""
-    return find_installed(path, DEFAULT_FONT_PATHS, FONT_HINT, FontError)
+    return find_installed(path, DEFAULT_FONT_PATHS, FONT_HINT, FontError, "font file")
 
 
 def _safe_name(name: str) -> str:
