@@ -38,7 +38,7 @@ from studio.training.loop import (
     sync_buffers,
     sync_gradients,
 )
-from studio.training.run import TrainConfig, make_optimizer
+from studio.training.run import FINE_TUNE_FIELDS, TrainConfig, make_optimizer
 from studio.training.watch import DiversityProbe, collapse_warning
 
 PREVIEW_SEED = 12345
@@ -74,8 +74,7 @@ class GANTrainer(Trainer):
         if start is not None:
             fields = {**start.config, "num_classes": fields.get("num_classes", 0)}
             # A fine-tune keeps the model's shape, but may learn its mapping faster.
-            if "mapping_lr_mult" in cfg.model:
-                fields["mapping_lr_mult"] = cfg.model["mapping_lr_mult"]
+            fields.update({k: v for k, v in cfg.model.items() if k in FINE_TUNE_FIELDS})
         if cfg.conditional:
             if not data.classes:
                 raise ValueError(

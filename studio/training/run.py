@@ -30,6 +30,10 @@ class RunError(ValueError):
     """The run folder cannot be used as asked; the message is for people."""
 
 
+# A fine-tune keeps its model's shape: of the model settings, it takes only these.
+FINE_TUNE_FIELDS = ("mapping_lr_mult",)
+
+
 @dataclass
 class TrainConfig:
     """Everything a training run needs; saved in ``run.json`` so ``--resume`` repeats it."""
@@ -93,15 +97,17 @@ class TrainConfig:
         if self.coverage and (self.kind != "gan" or self.conditional):
             raise RunError("The coverage loss is available for unconditional GANs.")
         self.background = tuple(int(c) for c in self.background)  # type: ignore[assignment]
-        if not self.init_from:
-            self.check_model_fields()
+        self.check_model_fields()
 
     def check_model_fields(self) -> None:
-        """Refuse model settings the architecture cannot take, before anything is written."""
+        """Refuse model settings the architecture cannot take, before anything is written
+        (for a fine-tune, the settings it takes: :data:`FINE_TUNE_FIELDS`)."""
         from studio.models.registry import config_from_dict, get_arch
 
         arch = get_arch({"gan": "stylegan", "vae": "vae", "features": "features"}[self.kind])
         fields = dict(self.model)
+        if self.init_from:
+            fields = {k: v for k, v in fields.items() if k in FINE_TUNE_FIELDS}
         if self.kind == "vae":
             fields.setdefault("beta", self.beta)
         try:

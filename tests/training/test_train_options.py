@@ -165,11 +165,20 @@ def test_a_fine_tune_may_speed_up_the_mapping_and_starts_unchanged(
     )
     fast, _ = export_run(run_dir, "fast", out=tmp_path / "models")
     assert load_checkpoint(fast).module.cfg.mapping_lr_mult == 0.5
-    bad = TrainConfig(
-        kind="gan", data=str(shapes_dir), init_from=str(path), model={"mapping_lr_mult": 0}
-    )
-    with pytest.raises(ValueError, match="mapping_lr_mult must be above 0"):
-        _trainer(bad, shapes_dir)
+    # A bad value is refused with the settings, before a run folder exists.
+    with pytest.raises(RunError, match="mapping_lr_mult must be above 0"):
+        TrainConfig(
+            kind="gan", data=str(shapes_dir), init_from=str(path), model={"mapping_lr_mult": 0}
+        )
+    with pytest.raises(RunError, match="do not fit a VAE"):
+        TrainConfig(
+            kind="vae", data=str(shapes_dir), init_from=str(path), model={"mapping_lr_mult": 0.1}
+        )
+    with pytest.raises(RunError, match="mapping_lr_mult must be above 0"):
+        _train(
+            tmp_path, "bad", data=str(shapes_dir), init_from=str(path), model={"mapping_lr_mult": 5}
+        )
+    assert not (tmp_path / "bad").exists()
 
 
 def test_conditional_needs_subfolders(shapes_dir: Path, tmp_path: Path) -> None:
