@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +65,21 @@ def ensure_writable(folder: Path) -> None:
         probe.unlink()
     except OSError as exc:
         raise CliError(f"Cannot write to {folder}: {exc.strerror or exc}.") from None
+
+
+@contextmanager
+def output_folder(folder: Path) -> Iterator[Path]:
+    """:func:`ensure_writable`, and if the work inside fails, the folder is removed again
+    when this made it and nothing was written there: a refused input leaves nothing."""
+    made = not folder.exists()
+    ensure_writable(folder)
+    try:
+        yield folder
+    except BaseException:
+        if made:
+            with suppress(OSError):  # rmdir only takes an empty folder
+                folder.rmdir()
+        raise
 
 
 def make_engine(device: str) -> Any:

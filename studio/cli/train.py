@@ -11,7 +11,7 @@ from typing import Any
 
 from studio.cli.common import (
     CliError,
-    ensure_writable,
+    output_folder,
     progress_bar,
 )
 
@@ -22,7 +22,6 @@ def cmd_data_emoji(args: argparse.Namespace) -> int:
 
     if not 16 <= args.size <= 512:
         raise CliError("--size must be between 16 and 512.")
-    ensure_writable(Path(args.out))
     bar = None
 
     def progress(done: int, total: int) -> None:
@@ -32,15 +31,16 @@ def cmd_data_emoji(args: argparse.Namespace) -> int:
         bar.update(done - bar.n)
 
     try:
-        count, problems = build_emoji_folder(
-            args.out,
-            args.size,
-            args.font,
-            progress,
-            singles=args.singles,
-            classes=args.classes,
-            emoji_test=args.emoji_test,
-        )
+        with output_folder(Path(args.out)):
+            count, problems = build_emoji_folder(
+                args.out,
+                args.size,
+                args.font,
+                progress,
+                singles=args.singles,
+                classes=args.classes,
+                emoji_test=args.emoji_test,
+            )
     except (FontError, EmojiTestError) as exc:
         raise CliError(str(exc)) from None
     finally:

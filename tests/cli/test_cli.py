@@ -378,3 +378,21 @@ def test_python_m_studio_error_is_one_line(tmp_path):
     assert len(lines) == 1 and lines[0].startswith("latent-studio: No font file at")
     assert "fonts-noto-color-emoji" in lines[0] and "Traceback" not in proc.stderr
     assert proc.stdout == ""
+
+
+def test_data_emoji_refused_inputs_leave_no_folder(tmp_path, capsys):
+    junk = tmp_path / "emoji-test.txt"
+    junk.write_text("not the file you are looking for\n")
+    for extra in (
+        ["--font", str(tmp_path / "missing.ttf")],
+        ["--classes", "subgroup", "--emoji-test", str(junk)],
+        ["--classes", "subgroup", "--emoji-test", str(tmp_path / "missing.txt")],
+    ):
+        out = tmp_path / "made" / "here"
+        assert main(["data", "emoji", "--out", str(out), *extra]) == 1, extra
+        assert len(capsys.readouterr().err.strip().splitlines()) == 1
+        assert not out.exists(), extra
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    assert main(["data", "emoji", "--out", str(kept), "--font", str(tmp_path / "x.ttf")]) == 1
+    assert kept.is_dir(), "a folder that was there before stays"
