@@ -17,7 +17,13 @@ import torch
 
 from studio.models.checkpoint import LoadedModel
 from studio.pipelines.cancel import CancelToken
-from studio.pipelines.sample import GenerateRequest, Progress, generate_images, num_classes
+from studio.pipelines.sample import (
+    GenerateRequest,
+    Progress,
+    class_weights,
+    generate_images,
+    num_classes,
+)
 
 STUDIO_LABEL = "studio features"
 
@@ -161,14 +167,7 @@ def compare(
 def class_shares(n: int, counts: object, classes: int) -> list[int]:
     """``n`` split over ``classes`` in proportion to ``counts`` (largest remainders), or
     in equal shares when ``counts`` is not a list of that many non-negative numbers."""
-    weights = [1.0] * classes
-    if (
-        isinstance(counts, list)
-        and len(counts) == classes
-        and all(isinstance(c, int | float) and c >= 0 for c in counts)
-        and sum(counts) > 0
-    ):
-        weights = [float(c) for c in counts]
+    weights = class_weights(counts, classes)
     exact = [n * w / sum(weights) for w in weights]
     sizes = [int(e) for e in exact]
     by_remainder = sorted(range(classes), key=lambda c: exact[c] - sizes[c], reverse=True)

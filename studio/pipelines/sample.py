@@ -33,17 +33,31 @@ def num_classes(model: LoadedModel) -> int:
     return int(getattr(getattr(model.module, "cfg", None), "num_classes", 0))
 
 
-def seed_classes(seed: int, classes: int, start: int, count: int) -> np.ndarray:
+def class_weights(counts: object, classes: int) -> list[float]:
+    """How often each of ``classes`` classes should come up: ``counts`` (a model file's
+    training images per class) when it is a list of that many non-negative numbers, else
+    equal weights."""
+    if (
+        isinstance(counts, list)
+        and len(counts) == classes
+        and all(isinstance(c, int | float) and not isinstance(c, bool) and c >= 0 for c in counts)
+        and sum(counts) > 0
+    ):
+        return [float(c) for c in counts]
+    return [1.0] * classes
+
+
+def seed_classes(seed: int, weights: list[float], start: int, count: int) -> np.ndarray:
     """The classes "any class" gives rows ``start``…``start + count - 1`` of ``seed``'s
-    draw, uniform over ``classes``. Each row has its own seeded draw, so a row's class,
-    like its latent, never depends on how many rows were drawn."""
+    draw, each class as likely as its weight. Each row has its own seeded draw, so a
+    row's class, like its latent, never depends on how many rows were drawn."""
     seed = int(seed) & 0xFFFF_FFFF_FFFF_FFFF
+    edges = np.cumsum(np.asarray(weights, dtype=np.float64))
     rows = range(start, start + count)
     # The constant keeps these draws apart from any other use of (seed, row).
-    return np.array(
-        [np.random.default_rng([seed, row, 0xC1A55]).integers(classes) for row in rows],
-        dtype=np.int64,
-    )
+    draws = [np.random.default_rng([seed, row, 0xC1A55]).random() * edges[-1] for row in rows]
+    # side="right": a class of weight 0 owns an empty interval and is never drawn.
+    return np.searchsorted(edges, np.array(draws), side="right").astype(np.int64)
 
 
 def class_labels(
@@ -51,12 +65,14 @@ def class_labels(
 ) -> torch.Tensor | None:
     """Labels for ``n`` images of a conditional model (None for unconditional ones): the
     class ``label``, or with no label each row's class drawn from ``seed`` (rows
-    ``offset``… of its draw), so that a seed alone names one image of one class."""
+    ``offset``… of its draw) in the shares of the model's training data, so that a seed
+    alone names one image of one class and the mix looks like what the model learnt."""
     classes = num_classes(model)
     if not classes:
         return None
     if label is None:
-        return torch.from_numpy(seed_classes(seed, classes, offset, n))
+        weights = class_weights(model.meta.get("class_counts"), classes)
+        return torch.from_numpy(seed_classes(seed, weights, offset, n))
     index = int(label)
     if not 0 <= index < classes:
         raise ValueError(f"Class {index} does not exist; this model has {classes} classes.")

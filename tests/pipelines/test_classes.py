@@ -22,12 +22,14 @@ from studio.pipelines.render import Recipe, render_recipe
 from studio.pipelines.sample import (
     GenerateRequest,
     class_labels,
+    class_weights,
     generate_images,
     seed_classes,
     to_uint8,
 )
 
 CLASSES = ["cat", "dog", "fish", "frog", "owl"]
+EQUAL = [1.0] * len(CLASSES)
 
 
 @pytest.fixture
@@ -40,12 +42,38 @@ def classed(model_dir: Path):
 
 
 def test_seed_classes_are_per_row_and_spread_over_the_classes() -> None:
-    many = seed_classes(7, 5, 0, 400)
-    assert np.array_equal(seed_classes(7, 5, 0, 3), many[:3])  # rows do not depend on n
-    assert np.array_equal(seed_classes(7, 5, 100, 10), many[100:110])
-    assert not np.array_equal(seed_classes(8, 5, 0, 400), many)
+    many = seed_classes(7, EQUAL, 0, 400)
+    assert np.array_equal(seed_classes(7, EQUAL, 0, 3), many[:3])  # rows do not depend on n
+    assert np.array_equal(seed_classes(7, EQUAL, 100, 10), many[100:110])
+    assert not np.array_equal(seed_classes(8, EQUAL, 0, 400), many)
     counts = np.bincount(many, minlength=5)
     assert counts.min() > 50, counts  # uniform: 80 each expected
+
+
+def test_seed_classes_follow_the_weights() -> None:
+    many = seed_classes(3, [60.0, 0.0, 30.0, 10.0], 0, 2000)
+    counts = np.bincount(many, minlength=4)
+    assert counts[1] == 0 and many.max() == 3  # a class without images is never drawn
+    assert 1080 < counts[0] < 1320 and 480 < counts[2] < 720 and 120 < counts[3] < 280, counts
+
+
+def test_class_weights_read_a_models_training_mix() -> None:
+    assert class_weights([3, 0, 1], 3) == [3.0, 0.0, 1.0]
+    for junk in (None, [1, 2], [1, "x", 2], [1, -1, 2], [0, 0, 0], [True, 1, 1], "123"):
+        assert class_weights(junk, 3) == [1.0, 1.0, 1.0], junk
+
+
+def test_any_class_draws_a_model_s_classes_in_its_training_shares(model_dir: Path) -> None:
+    torch.manual_seed(0)
+    module = StyleGenerator(dataclasses.replace(TINY_GAN, num_classes=len(CLASSES))).eval()
+    meta = metadata_for(
+        module, name="tiny-mix", data=TINY_DATA, classes=CLASSES, class_counts=[0, 9, 0, 0, 1]
+    )
+    mixed = load_checkpoint(save_checkpoint(module, model_dir / "tiny-mix.safetensors", meta))
+    labels = class_labels(mixed, 300, None, 4)
+    assert labels is not None
+    counts = np.bincount(labels.numpy(), minlength=5)
+    assert counts[0] == counts[2] == counts[3] == 0 and 240 < counts[1] < 295, counts
 
 
 def test_any_class_generation_is_each_rows_own_class(classed) -> None:
@@ -69,7 +97,7 @@ def test_any_class_generation_is_each_rows_own_class(classed) -> None:
 def test_a_recipe_without_a_class_remakes_its_seeds_class(classed) -> None:
     first = generate_images(classed, GenerateRequest(1, 11, batch=1))[0]
     assert np.array_equal(render_recipe(classed, Recipe("tiny-classes", 11)), first)
-    label = int(seed_classes(11, len(CLASSES), 0, 1)[0])
+    label = int(seed_classes(11, EQUAL, 0, 1)[0])
     other = (label + 1) % len(CLASSES)
     same = render_recipe(classed, Recipe("tiny-classes", 11, label=label))
     assert np.array_equal(same, first)
@@ -102,7 +130,7 @@ def test_cli_generate_any_class_names_each_images_class(classed, tmp_path: Path,
     assert _generate(out, "--count", "6", "--seed", "5") == 0
     files = sorted(out.glob("*.png"))
     assert len(files) == 6
-    expected = seed_classes(5, len(CLASSES), 0, 6).tolist()
+    expected = seed_classes(5, EQUAL, 0, 6).tolist()
     for i, path in enumerate(files):
         recipe_dict = read_recipe(path.read_bytes())
         assert recipe_dict is not None and recipe_dict["label"] == expected[i]
