@@ -93,7 +93,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
-    from studio.pipelines.metrics import evaluate_model, standard_inception
+    from studio.pipelines.metrics import evaluate_model, labels_for_model, standard_inception
     from studio.training.dataset import DatasetError, load_folder
 
     model = load_model(args.model, args.device)
@@ -107,10 +107,13 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     if net.kind != "features":
         raise CliError(f"{net.name} is not a feature network.")
     try:
-        real = load_folder(args.data, model.module.resolution, split="all", holdout=0).images
+        folder = load_folder(args.data, model.module.resolution, split="all", holdout=0)
     except DatasetError as exc:
         raise CliError(str(exc)) from None
-    report = evaluate_model(model, net, real, args.count or None, args.seed)
+    real_labels = labels_for_model(model, folder.classes, folder.labels)
+    report = evaluate_model(
+        model, net, folder.images, args.count or None, args.seed, real_labels=real_labels
+    )
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
     else:
@@ -122,4 +125,10 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         print(f"  KID ({report.features})  {report.kid:.4f} ± {report.kid_std:.4f}")
         print(f"  precision {report.precision:.3f}   recall {report.recall:.3f}")
         print(f"  Inception-style score ({report.features})  {report.inception_style_score:.2f}")
+        if report.class_match is not None:
+            print(
+                f"  class match ({report.features}, 5 nearest real images)  "
+                f"{report.class_match:.3f}   real images, each left out: "
+                f"{report.real_class_match:.3f}"
+            )
     return 0

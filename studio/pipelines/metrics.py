@@ -2,8 +2,10 @@
 
 FID and KID compare feature statistics, precision/recall (Kynkäänniemi et al. 2019)
 compare the feature manifolds, and an Inception-style score reads the class
-predictions. Features come from our own "studio features" network (see
-``studio.models.features``), so every figure is labelled with the network it used.
+predictions. For a class-conditional model, "class match" asks whether each image looks
+like its own class: the share whose nearest real images mostly carry that class.
+Features come from our own "studio features" network (see ``studio.models.features``),
+so every figure is labelled with the network it used.
 """
 
 from __future__ import annotations
@@ -139,6 +141,11 @@ class QualityReport:
     inception_style_score: float
     real_images: int
     fake_images: int
+    # Conditional models measured against a folder with their classes: the share of
+    # generated images a nearest-neighbour vote puts in their own class, and the same
+    # vote on the real images (each left out of its own vote), the most to hope for.
+    class_match: float | None = None
+    real_class_match: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -151,17 +158,56 @@ def compare(
     label: str = STUDIO_LABEL,
     progress: Callable[[float], None] | None = None,
     cancel: CancelToken | None = None,
+    real_labels: np.ndarray | None = None,
+    fake_labels: np.ndarray | None = None,
 ) -> QualityReport:
-    """All figures between two uint8 image sets (any sizes; the network resizes)."""
+    """All figures between two uint8 image sets (any sizes; the network resizes); with
+    class labels for both sets, the class match too."""
     fr, _ = extract(net, real, cancel=cancel)
     if progress:
         progress(0.5)
     ff, pf = extract(net, fake, cancel=cancel)
     k_mean, k_std = kid(fr, ff)
     p, r = precision_recall(fr[:2000], ff[:2000])
-    return QualityReport(
+    report = QualityReport(
         label, fid(fr, ff), k_mean, k_std, p, r, inception_style_score(pf), len(real), len(fake)
     )
+    if real_labels is not None and fake_labels is not None:
+        report.class_match = class_match(fr, real_labels, ff, fake_labels)
+        report.real_class_match = class_match(fr, real_labels, fr, real_labels, leave_out=True)
+    return report
+
+
+def class_match(
+    real: np.ndarray,
+    real_labels: np.ndarray,
+    query: np.ndarray,
+    query_labels: np.ndarray,
+    k: int = 5,
+    leave_out: bool = False,
+) -> float:
+    """The share of ``query`` features whose ``k`` nearest ``real`` features (cosine)
+    vote, by majority, for the query's own label. ``leave_out``: the queries are the real
+    set itself, and each point is left out of its own vote. A real label of -1 (a class
+    the model does not have) never matches."""
+    a = real / np.maximum(np.linalg.norm(real, axis=1, keepdims=True), 1e-12)
+    q = query / np.maximum(np.linalg.norm(query, axis=1, keepdims=True), 1e-12)
+    k = max(1, min(k, len(a) - (1 if leave_out else 0)))
+    hits = 0
+    for start in range(0, len(q), 512):  # in chunks: the full similarity matrix can be big
+        sim = q[start : start + 512] @ a.T
+        if leave_out:
+            rows = np.arange(len(sim))
+            sim[rows, start + rows] = -np.inf
+        nearest = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+        for row, idx in enumerate(nearest):
+            votes = real_labels[idx]
+            votes = votes[votes >= 0]
+            if len(votes):
+                values, counts = np.unique(votes, return_counts=True)
+                # Ties go to the smallest label: fixed, so the figure is reproducible.
+                hits += int(values[counts.argmax()] == query_labels[start + row])
+    return hits / max(1, len(q))
 
 
 def class_shares(n: int, counts: object, classes: int) -> list[int]:
@@ -176,6 +222,21 @@ def class_shares(n: int, counts: object, classes: int) -> list[int]:
     return sizes
 
 
+def labels_for_model(
+    model: LoadedModel, folder_classes: list[str], folder_labels: np.ndarray | None
+) -> np.ndarray | None:
+    """A class folder's labels as the model's class indices (-1 where the model lacks the
+    folder's class), or None when the model has no classes or shares none of them."""
+    names = model.meta.get("classes")
+    if not num_classes(model) or folder_labels is None or not isinstance(names, list):
+        return None
+    index = {str(name): k for k, name in enumerate(names)}
+    mapped = np.asarray([index.get(c, -1) for c in folder_classes], dtype=np.int64)
+    if (mapped < 0).all():
+        return None
+    return mapped[folder_labels]
+
+
 def evaluate_model(
     model: LoadedModel,
     net: LoadedModel,
@@ -184,10 +245,14 @@ def evaluate_model(
     seed: int = 0,
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
+    real_labels: np.ndarray | None = None,
 ) -> QualityReport:
-    """Generate ``count`` samples (default: as many as real images) and compare."""
+    """Generate ``count`` samples (default: as many as real images) and compare. With
+    ``real_labels`` (the model's class index of each real image, see
+    ``labels_for_model``) a conditional model's class match is measured too."""
     n = count or len(real)
     classes = num_classes(model)
+    fake_labels: np.ndarray | None = None
     if classes:
         # A conditional model is judged on all its classes, in the shares its training
         # data had (equal shares if its file does not say).
@@ -199,7 +264,9 @@ def evaluate_model(
                 if k
             ]
         )
+        fake_labels = np.repeat(np.arange(classes), sizes)
     else:
         fake = generate_images(model, GenerateRequest(n, seed), cancel=cancel)
+        real_labels = None
     label = str(net.meta.get("label", STUDIO_LABEL))
-    return compare(net, real, fake, label, progress, cancel)
+    return compare(net, real, fake, label, progress, cancel, real_labels, fake_labels)

@@ -182,6 +182,7 @@ def test_publish_and_metrics(shapes_dir: Path, tmp_path: Path, capsys) -> None:
     report = json.loads(capsys.readouterr().out)
     assert report["features"] == "studio features" and report["fake_images"] == 16
     assert report["fid"] > 0
+    assert report["class_match"] is None  # an unconditional model has no classes to match
     assert (
         main(["metrics", "--model", "mine", "--data", str(shapes_dir), "--features", "mine"]) == 1
     )

@@ -9,15 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import TINY_DATA, TINY_GAN
+from conftest import TINY_DATA, TINY_GAN, make_shapes_folder
 from PIL import Image
 
 from studio.cli import main
 from studio.imaging.metadata import read_recipe
 from studio.models.checkpoint import load_checkpoint, metadata_for, save_checkpoint
+from studio.models.features import FeatureNet, FeaturesConfig
 from studio.models.gan import StyleGenerator
 from studio.pipelines.directions import gan_directions
-from studio.pipelines.metrics import class_shares
+from studio.pipelines.metrics import class_match, class_shares, labels_for_model
 from studio.pipelines.render import Recipe, render_recipe
 from studio.pipelines.sample import (
     GenerateRequest,
@@ -145,3 +146,48 @@ def test_cli_generate_any_class_names_each_images_class(classed, tmp_path: Path,
     capsys.readouterr()
     assert _generate(one, "--class", "yak") == 1
     assert "no class 'yak'" in capsys.readouterr().err
+
+
+def test_class_match_votes_by_the_nearest_real_images() -> None:
+    rng = np.random.default_rng(0)
+    centres = np.eye(3, 8) * 10
+    real = np.concatenate([c + rng.normal(size=(20, 8)) for c in centres])
+    labels = np.repeat(np.arange(3), 20)
+    near_one = centres[1] + rng.normal(size=(10, 8))
+    assert class_match(real, labels, near_one, np.full(10, 1)) == 1.0
+    assert class_match(real, labels, near_one, np.full(10, 2)) == 0.0
+    assert class_match(real, labels, real, labels, leave_out=True) == 1.0
+    # Left out of its own vote, a lone point of a class has no neighbour of that class.
+    lone = np.concatenate([real, centres[2:] + 0.01])
+    lone_labels = np.append(labels, 1)
+    assert class_match(lone, lone_labels, lone[-1:], lone_labels[-1:], leave_out=True) == 0
+    assert class_match(lone, lone_labels, lone[-1:], lone_labels[-1:], k=1) == 1.0
+    # Real images of a class the model lacks (-1) never vote for anything.
+    assert class_match(real, np.full(60, -1), near_one, np.full(10, -1)) == 0.0
+
+
+def test_labels_for_model_names_the_folders_classes_in_the_models_order(classed) -> None:
+    folder_classes = ["dog", "zebra", "cat"]
+    mapped = labels_for_model(classed, folder_classes, np.array([0, 1, 2, 0]))
+    assert mapped is not None and mapped.tolist() == [1, -1, 0, 1]
+    assert labels_for_model(classed, ["zebra"], np.array([0, 0])) is None
+    assert labels_for_model(classed, folder_classes, None) is None
+
+
+def test_cli_metrics_measure_a_class_models_class_match(
+    classed, model_dir: Path, tmp_path: Path, capsys
+) -> None:
+    data = tmp_path / "classes"
+    for seed, name in enumerate(["cat", "dog", "zebra"]):
+        make_shapes_folder(data / name, count=8, size=32, seed=seed)
+    torch.manual_seed(0)
+    net = FeatureNet(FeaturesConfig(resolution=32, num_classes=3, width=4, feature_dim=16))
+    meta = metadata_for(net, name="feat", label="studio features")
+    save_checkpoint(net, model_dir / "feat.safetensors", meta)
+    base = ["metrics", "--data", str(data), "--features", "feat", "--device", "cpu", "--json"]
+    assert main([*base, "--model", "tiny-classes", "--count", "20"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert 0.0 <= report["class_match"] <= 1.0 and 0.0 <= report["real_class_match"] <= 1.0
+    assert report["fake_images"] == 20 and report["real_images"] == 24
+    assert main([*base[:-1], "--model", "tiny-classes", "--count", "20"]) == 0
+    assert "class match" in capsys.readouterr().out
