@@ -28,6 +28,19 @@ from studio.pipelines.sample import (
 )
 
 STUDIO_LABEL = "studio features"
+FEATURES_MODEL = "studio-features"  # the registry name of our feature network
+
+
+def installed_features(device: str | torch.device = "cpu") -> LoadedModel | None:
+    """Our feature network when it is installed (and really is one), else None."""
+    from studio.models.catalog import ModelNotFound, resolve_model
+    from studio.models.checkpoint import CheckpointError, load_checkpoint
+
+    try:
+        net = load_checkpoint(resolve_model(FEATURES_MODEL), device)
+    except (ModelNotFound, CheckpointError):
+        return None
+    return net if net.kind == "features" else None
 
 
 def standard_inception(path: str, device: str | torch.device = "cpu") -> LoadedModel:

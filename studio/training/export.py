@@ -67,9 +67,41 @@ def _module_from_state(cfg: TrainConfig, state: dict[str, Any]) -> torch.nn.Modu
     return module.eval().requires_grad_(False)
 
 
+def gan_quality(cfg: TrainConfig, module: Any, info: dict[str, Any]) -> dict[str, float]:
+    """Studio-feature FID, KID, precision and recall of a generator against its whole
+    training folder, and for a conditional model its class match; nothing when the
+    feature network is not installed or the folder is gone. ``info``: the model file's
+    class names and counts, which draw the classes as in training."""
+    from studio.models.checkpoint import LoadedModel
+    from studio.pipelines.metrics import evaluate_model, installed_features, labels_for_model
+
+    net = installed_features()
+    if net is None:
+        return {}
+    try:
+        folder = load_folder(cfg.data, module.resolution, split="all", holdout=0)
+    except DatasetError:
+        return {}
+    model = LoadedModel(module, module.arch, "gan", info, Path(cfg.data))
+    real_labels = labels_for_model(model, folder.classes, folder.labels)
+    report = evaluate_model(model, net, folder.images, real_labels=real_labels)
+    figures = {
+        "studio_fid": round(report.fid, 4),
+        "studio_kid": round(report.kid, 5),
+        "studio_precision": round(report.precision, 4),
+        "studio_recall": round(report.recall, 4),
+        "studio_real_images": report.real_images,
+    }
+    if report.class_match is not None and report.real_class_match is not None:
+        figures["studio_class_match"] = round(report.class_match, 4)
+        figures["studio_real_class_match"] = round(report.real_class_match, 4)
+    return figures
+
+
 @torch.no_grad()
-def measure(cfg: TrainConfig, module: Any) -> dict[str, float]:
-    """Quality figures stored in the checkpoint (measured now, on the CPU)."""
+def measure(cfg: TrainConfig, module: Any, info: dict[str, Any] | None = None) -> dict[str, float]:
+    """Quality figures stored in the checkpoint (measured now, on the CPU); ``info``:
+    the model file's other fields (a GAN's classes)."""
     figures: dict[str, float] = {}
     if cfg.kind == "features":
         try:
@@ -109,6 +141,7 @@ def measure(cfg: TrainConfig, module: Any) -> dict[str, float]:
         d = torch.cdist(flat, flat) / flat.shape[1] ** 0.5
         d.fill_diagonal_(float("inf"))
         figures["min_pair_distance"] = round(float(d.min()), 4)
+        figures.update(gan_quality(cfg, module, info or {}))
     return figures
 
 
@@ -160,7 +193,6 @@ def export_run(
     module = _module_from_state(cfg, state)
     log = run.read_log()
     speeds = [r["images_per_s"] for r in log if r.get("images_per_s")]
-    figures = measure(cfg, module)
     extra: dict[str, Any] = {}
     extras: dict[str, torch.Tensor] = {}
     if cfg.kind == "vae":
@@ -175,6 +207,7 @@ def export_run(
             extra["classes"] = list(state["classes"])
             if state.get("class_counts"):  # runs saved before counts were kept lack them
                 extra["class_counts"] = [int(c) for c in state["class_counts"]]
+    figures = measure(cfg, module, extra)
     if speeds:
         figures["train_images_per_s"] = round(sorted(speeds)[len(speeds) // 2], 2)
     import platform

@@ -11,22 +11,18 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from studio.models.catalog import ModelNotFound, resolve_model
-from studio.models.checkpoint import CheckpointError, LoadedModel, load_checkpoint
+from studio.models.checkpoint import LoadedModel
+from studio.pipelines.metrics import installed_features
 
 COLLAPSE_RATIO = 0.4
-FEATURES_MODEL = "studio-features"
 
 
 class DiversityProbe:
     """Mean pairwise feature distance of an image batch (N, 3, H, W) in [-1, 1]."""
 
     def __init__(self, device: torch.device) -> None:
-        self.net: LoadedModel | None = None
-        try:
-            self.net = load_checkpoint(resolve_model(FEATURES_MODEL), device)
-        except (ModelNotFound, CheckpointError):
-            self.net = None  # pixel thumbnails still show a collapse
+        # Without the network, pixel thumbnails still show a collapse.
+        self.net: LoadedModel | None = installed_features(device)
         self.space = "studio features" if self.net is not None else "16×16 pixels"
 
     @torch.no_grad()

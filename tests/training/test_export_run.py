@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from conftest import TINY_FIELDS
+from conftest import TINY_FIELDS, make_shapes_folder, save_tiny, tiny_gan
 
 from studio.models.catalog import list_models, resolve_model
-from studio.models.checkpoint import load_checkpoint, read_header
+from studio.models.checkpoint import load_checkpoint, metadata_for, read_header, save_checkpoint
+from studio.models.features import FeatureNet, FeaturesConfig
 from studio.pipelines.directions import vae_directions
+from studio.pipelines.metrics import installed_features
 from studio.training.export import ExportError, export_run
 from studio.training.run import TrainConfig
 from studio.training.session import open_run, run_training
@@ -45,6 +47,7 @@ def test_export_gan_writes_a_loadable_model_with_figures(shapes_dir, tmp_path):
     assert read_header(path) == {**meta, "dtype": "float32"}
     figures = meta["figures"]
     assert figures["sample_diversity"] > 0 and figures["min_pair_distance"] >= 0
+    assert "studio_fid" not in figures  # no feature network installed in the tests
     assert meta["training"]["steps"] == 2 and meta["training"]["command"] == "test gan"
     assert meta["data"]["name"] == "shapes" and meta["data"]["holdout_fraction"] == 0.1
     assert meta["config"]["resolution"] == 32
@@ -92,3 +95,25 @@ def test_runs_without_state_refused(shapes_dir, tmp_path):
     open_run(tmp_path / "fresh", cfg, resume=False)
     with pytest.raises(ExportError, match="no saved training state"):
         export_run(tmp_path / "fresh", "x", out=tmp_path)
+
+
+def test_export_measures_a_class_gan_with_the_feature_network(model_dir, tmp_path):
+    data = tmp_path / "classes"
+    for seed, name in enumerate(["dots", "bars", "rings"]):
+        make_shapes_folder(data / name, count=6, size=32, seed=seed)
+    # A model squatting on the feature network's name is not mistaken for it.
+    save_tiny(tiny_gan(), model_dir / "studio-features.safetensors", "studio-features")
+    assert installed_features() is None
+    torch.manual_seed(0)
+    net = FeatureNet(FeaturesConfig(resolution=32, num_classes=3, width=4, feature_dim=16))
+    meta = metadata_for(net, name="studio-features", label="studio features")
+    save_checkpoint(net, model_dir / "studio-features.safetensors", meta)
+    assert installed_features() is not None
+    run = _trained("gan", data, tmp_path / "run", conditional=True)
+    _, meta = export_run(run.path, "class-gan", out=tmp_path / "models", half=False)
+    figures = meta["figures"]
+    assert figures["studio_fid"] >= 0 and figures["studio_kid"] == figures["studio_kid"]
+    assert 0 <= figures["studio_precision"] <= 1 and 0 <= figures["studio_recall"] <= 1
+    assert figures["studio_real_images"] == 18  # the whole folder, held-out images too
+    assert 0 <= figures["studio_class_match"] <= 1
+    assert 0 <= figures["studio_real_class_match"] <= 1
