@@ -18,6 +18,7 @@ import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from studio.models.checkpoint import metadata_for, save_checkpoint  # noqa: E402
+from studio.models.features import FeatureNet, FeaturesConfig  # noqa: E402
 from studio.models.gan import GANConfig, StyleGenerator  # noqa: E402
 from studio.models.vae import ConvVAE, VAEConfig  # noqa: E402
 
@@ -49,6 +50,20 @@ def tiny_vae(seed: int = 0) -> ConvVAE:
 
 def save_tiny(module: torch.nn.Module, path: Path, name: str) -> Path:
     return save_checkpoint(module, path, metadata_for(module, name=name, data=TINY_DATA))
+
+
+def save_tiny_features(folder: Path, name: str = "studio-features") -> Path:
+    """A tiny feature network, saved in ``folder`` as ``name``."""
+    torch.manual_seed(0)
+    net = FeatureNet(FeaturesConfig(resolution=32, num_classes=3, width=4, feature_dim=16))
+    meta = metadata_for(net.eval(), name=name, label="studio features")
+    return save_checkpoint(net, folder / f"{name}.safetensors", meta)
+
+
+@pytest.fixture
+def features_installed() -> Path:
+    """A tiny ``studio-features`` among the (test) shipped models."""
+    return save_tiny_features(Path(os.environ["LATENT_STUDIO_CHECKPOINTS"]))
 
 
 @pytest.fixture(autouse=True, scope="session")

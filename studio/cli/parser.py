@@ -108,6 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=500,
         help="GAN: steps between coverage matches (each draws 4 samples per image)",
     )
+    t.add_argument(
+        "--feature-d",
+        type=float,
+        default=0.0,
+        help="GAN: weight of a second discriminator that judges images by the features "
+        "of our studio-features network (0 = off)",
+    )
     t.add_argument("--checkpoint-every", type=int, default=500)
     t.add_argument("--preview-every", type=int, default=500)
     t.add_argument("--device", default="auto")

@@ -86,6 +86,7 @@ def _train_config(args: argparse.Namespace) -> Any:
         r1_gamma=args.r1_gamma,
         coverage=args.coverage,
         coverage_every=args.coverage_every,
+        feature_d=args.feature_d,
         init_from=args.from_model or "",
         freeze_d=args.freeze_d,
         conditional=args.conditional,

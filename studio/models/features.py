@@ -63,8 +63,7 @@ class FeatureNet(nn.Module):
         self.dropout = nn.Dropout(0.2)
         self.head = nn.Linear(cfg.feature_dim, cfg.num_classes)
 
-    def features(self, images: torch.Tensor) -> torch.Tensor:
-        """(N, feature_dim) pooled features."""
+    def _fit(self, images: torch.Tensor) -> torch.Tensor:
         x = images.to(model_device(self))
         if x.shape[-1] != self.resolution or x.shape[-2] != self.resolution:
             x = F.interpolate(
@@ -74,7 +73,27 @@ class FeatureNet(nn.Module):
                 antialias=True,
                 align_corners=False,
             )
-        return self.body(x).mean(dim=(2, 3))
+        return x
+
+    def features(self, images: torch.Tensor) -> torch.Tensor:
+        """(N, feature_dim) pooled features."""
+        return self.body(self._fit(images)).mean(dim=(2, 3))
+
+    def stages(self, images: torch.Tensor) -> list[torch.Tensor]:
+        """The feature maps at 1/4, 1/8 and 1/16 of the input size (what is where, before
+        pooling forgets it), coarsest last."""
+        x = self._fit(images)
+        maps = []
+        for i, block in enumerate(self.body):
+            x = block(x)
+            if i >= len(self.body) - 3:
+                maps.append(x)
+        return maps
+
+    @property
+    def stage_channels(self) -> list[int]:
+        """Channels of the maps :meth:`stages` returns."""
+        return [self.cfg.width * 4, self.cfg.width * 8, self.cfg.feature_dim]
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Class logits."""

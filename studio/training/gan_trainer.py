@@ -1,7 +1,8 @@
 """GAN training: non-saturating + lazy R1 or hinge loss, DiffAugment (fixed, by set
 size, or adaptive), style mixing, EMA, fine-tuning with FreezeD, class conditioning,
-an optional coverage (IMLE) loss, mixed precision (CUDA, or bf16 on the CPU), and data
-parallelism over processes."""
+an optional coverage (IMLE) loss, an optional second discriminator on our feature
+network, mixed precision (CUDA, or bf16 on the CPU), and data parallelism over
+processes."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from studio.training.augment import (
 )
 from studio.training.coverage import Coverage, coverage_loss
 from studio.training.dataset import to_tensor, to_uint8
+from studio.training.feature_d import FeatureDiscriminator, require_features
 from studio.training.finetune import load_start_weights
 from studio.training.loop import (
     Trainer,
@@ -124,6 +126,10 @@ class GANTrainer(Trainer):
             if cfg.coverage > 0
             else None
         )
+        self.FD: FeatureDiscriminator | None = None
+        if cfg.feature_d > 0:
+            self.FD = self._feature_discriminator()
+            self.opt_fd = make_optimizer(self.FD.parameters(), cfg.optimizer, lr)
         self.preview_z = self.G.sample_latents(PREVIEW_COUNT, PREVIEW_SEED).to(device)
         self.probe = DiversityProbe(device)
         pick = np.linspace(0, len(data) - 1, min(PREVIEW_COUNT, len(data))).astype(int)
@@ -133,6 +139,10 @@ class GANTrainer(Trainer):
             if self.gcfg.num_classes
             else None
         )
+
+    def _feature_discriminator(self) -> FeatureDiscriminator:
+        net = require_features(self.device)
+        return FeatureDiscriminator(net.module, self.gcfg.num_classes).to(self.device)
 
     @property
     def strength(self) -> float:
@@ -203,6 +213,14 @@ class GANTrainer(Trainer):
             d_fake = self.D(self._augment(fake.float(), rng), fake_labels)
             loss_d = self._d_loss(d_real.float(), d_fake.float())
         self._step(loss_d, self.D, self.opt_d)
+        extra: dict[str, float] = {}
+        if self.FD is not None:
+            with self._autocast():
+                fd_real = self.FD(self._augment(real, rng), real_labels)
+                fd_fake = self.FD(self._augment(fake.float(), rng), fake_labels)
+                loss_fd = self._d_loss(fd_real.float(), fd_fake.float())
+            self._step(loss_fd, self.FD, self.opt_fd)
+            extra["loss_fd"] = float(loss_fd.detach())
 
         r1 = 0.0
         if cfg.loss == "nonsat" and cfg.r1_gamma > 0 and step % cfg.r1_every == 0:
@@ -221,11 +239,17 @@ class GANTrainer(Trainer):
         fake, fake_labels = self._fake(rng, n)
         with self._autocast():
             loss_g = self._g_loss(self.D(self._augment(fake.float(), rng), fake_labels).float())
-        extra: dict[str, float] = {}
-        total_g = loss_g  # loss_g itself is logged as the adversarial part alone
+        total_g = loss_g  # loss_g itself is logged as our own discriminator's part alone
+        if self.FD is not None:
+            self.FD.requires_grad_(False)
+            with self._autocast():
+                fd = self.FD(self._augment(fake.float(), rng), fake_labels).float()
+            total_g = total_g + cfg.feature_d * self._g_loss(fd)
+            self.FD.requires_grad_(True)
         if self.coverage is not None:
-            loss_cov, extra = self._coverage(step, plain)
-            total_g = loss_g + cfg.coverage * loss_cov
+            loss_cov, covered = self._coverage(step, plain)
+            total_g = total_g + cfg.coverage * loss_cov
+            extra.update(covered)
         self._step(total_g, self.G, self.opt_g)
 
         sync_buffers(self.G, self.world)
@@ -299,6 +323,8 @@ class GANTrainer(Trainer):
             "ada_signs": list(self.ada._signs),
             "scaler": self.scaler.state_dict(),
             "coverage": self.coverage.state_dict() if self.coverage else None,
+            "FD": self.FD.state_dict() if self.FD is not None else None,
+            "opt_fd": self.opt_fd.state_dict() if self.FD is not None else None,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -315,6 +341,11 @@ class GANTrainer(Trainer):
             self.scaler.load_state_dict(state["scaler"])
         if self.coverage is not None and state.get("coverage"):
             self.coverage.load_state_dict(state["coverage"])
+        if self.FD is not None and state.get("FD"):
+            # A run that adds the feature discriminator on resume starts its head fresh.
+            self.FD.load_state_dict(state["FD"])
+            self.opt_fd.load_state_dict(state["opt_fd"])
+            set_learning_rate(self.opt_fd, self.cfg.learning_rate)
 
     @property
     def model_config(self) -> dict[str, Any]:

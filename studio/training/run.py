@@ -62,6 +62,7 @@ class TrainConfig:
     style_mix: float = 0.5
     coverage: float = 0.0  # GAN: weight of the coverage (IMLE) loss; 0 = off
     coverage_every: int = 500  # GAN: steps between assignments of latents to images
+    feature_d: float = 0.0  # GAN: weight of a second discriminator on our feature net
     ema_kimg: float = 10.0
     beta: float = 1.0
     kl_warmup: int = 2000
@@ -96,6 +97,8 @@ class TrainConfig:
             raise RunError("The coverage weight must be ≥ 0 and its interval ≥ 1 step.")
         if self.coverage and (self.kind != "gan" or self.conditional):
             raise RunError("The coverage loss is available for unconditional GANs.")
+        if self.feature_d < 0 or (self.feature_d and self.kind != "gan"):
+            raise RunError("The feature discriminator's weight must be ≥ 0, and it is for GANs.")
         self.background = tuple(int(c) for c in self.background)  # type: ignore[assignment]
         self.check_model_fields()
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from studio.training.dataset import FolderData
+from studio.training.feature_d import require_features
 from studio.training.features_trainer import FeaturesTrainer
 from studio.training.finetune import lineage
 from studio.training.gan_trainer import GANTrainer
@@ -48,6 +49,8 @@ def open_run(run_dir: str | Path, cfg: TrainConfig | None, resume: bool) -> Run:
         if cfg.init_from:
             # Read (and checked) before the folder exists, so a wrong model leaves nothing.
             cfg.init_lineage = lineage(cfg.init_from, cfg.kind)
+        if cfg.feature_d:
+            require_features()
         run.create(cfg)
     return run
 

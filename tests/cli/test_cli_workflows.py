@@ -6,13 +6,11 @@ import json
 from pathlib import Path
 
 import numpy as np
-import torch
+from conftest import save_tiny_features
 from PIL import Image
 
 from studio.cli import main
 from studio.imaging.metadata import read_recipe
-from studio.models.checkpoint import metadata_for, save_checkpoint
-from studio.models.features import FeatureNet, FeaturesConfig
 
 
 def _pixels(path: Path) -> np.ndarray:
@@ -151,15 +149,9 @@ def test_publish_and_metrics(shapes_dir: Path, tmp_path: Path, capsys) -> None:
     assert main(["models", "--json"]) == 0
     names = [m["name"] for m in json.loads(capsys.readouterr().out)]
     assert "mine" in names
-    torch.manual_seed(0)
-    net = FeatureNet(FeaturesConfig(resolution=32, num_classes=3, width=4, feature_dim=16))
     from studio.models.catalog import user_model_dir
 
-    save_checkpoint(
-        net,
-        user_model_dir() / "feat.safetensors",
-        metadata_for(net, name="feat", label="studio features"),
-    )
+    save_tiny_features(user_model_dir(), "feat")
     assert (
         main(
             [

@@ -9,13 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import TINY_DATA, TINY_GAN, make_shapes_folder
+from conftest import TINY_DATA, TINY_GAN, make_shapes_folder, save_tiny_features
 from PIL import Image
 
 from studio.cli import main
 from studio.imaging.metadata import read_recipe
 from studio.models.checkpoint import load_checkpoint, metadata_for, save_checkpoint
-from studio.models.features import FeatureNet, FeaturesConfig
 from studio.models.gan import StyleGenerator
 from studio.pipelines.directions import gan_directions
 from studio.pipelines.metrics import class_match, class_shares, labels_for_model
@@ -180,10 +179,7 @@ def test_cli_metrics_measure_a_class_models_class_match(
     data = tmp_path / "classes"
     for seed, name in enumerate(["cat", "dog", "zebra"]):
         make_shapes_folder(data / name, count=8, size=32, seed=seed)
-    torch.manual_seed(0)
-    net = FeatureNet(FeaturesConfig(resolution=32, num_classes=3, width=4, feature_dim=16))
-    meta = metadata_for(net, name="feat", label="studio features")
-    save_checkpoint(net, model_dir / "feat.safetensors", meta)
+    save_tiny_features(model_dir, "feat")
     base = ["metrics", "--data", str(data), "--features", "feat", "--device", "cpu", "--json"]
     assert main([*base, "--model", "tiny-classes", "--count", "20"]) == 0
     report = json.loads(capsys.readouterr().out)

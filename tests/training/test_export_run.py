@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from conftest import TINY_FIELDS, make_shapes_folder, save_tiny, tiny_gan
+from conftest import TINY_FIELDS, make_shapes_folder, save_tiny, save_tiny_features, tiny_gan
 
 from studio.models.catalog import list_models, resolve_model
-from studio.models.checkpoint import load_checkpoint, metadata_for, read_header, save_checkpoint
-from studio.models.features import FeatureNet, FeaturesConfig
+from studio.models.checkpoint import load_checkpoint, read_header
 from studio.pipelines.directions import vae_directions
 from studio.pipelines.metrics import installed_features
 from studio.training.export import ExportError, export_run
@@ -104,10 +103,7 @@ def test_export_measures_a_class_gan_with_the_feature_network(model_dir, tmp_pat
     # A model squatting on the feature network's name is not mistaken for it.
     save_tiny(tiny_gan(), model_dir / "studio-features.safetensors", "studio-features")
     assert installed_features() is None
-    torch.manual_seed(0)
-    net = FeatureNet(FeaturesConfig(resolution=32, num_classes=3, width=4, feature_dim=16))
-    meta = metadata_for(net, name="studio-features", label="studio features")
-    save_checkpoint(net, model_dir / "studio-features.safetensors", meta)
+    save_tiny_features(model_dir)
     assert installed_features() is not None
     run = _trained("gan", data, tmp_path / "run", conditional=True)
     _, meta = export_run(run.path, "class-gan", out=tmp_path / "models", half=False)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from conftest import TINY_FIELDS
+from conftest import TINY_FIELDS, save_tiny_features
 
 from studio.training.run import Run, RunError, TrainConfig
 from studio.training.session import open_run, run_training
@@ -100,10 +101,13 @@ def test_training_is_deterministic(kind, shapes_dir, tmp_path):
         ("gan", {"ada": True}),
         # A refresh at step 2 and 4: the resumed run must keep step 2's assignment.
         ("gan", {"coverage": 1.0, "coverage_every": 2}),
+        ("gan", {"feature_d": 1.0}),
     ],
-    ids=["gan", "vae", "gan-ada", "gan-coverage"],
+    ids=["gan", "vae", "gan-ada", "gan-coverage", "gan-feature-d"],
 )
 def test_kill_and_resume_is_exact(kind, extra, shapes_dir, tmp_path):
+    if extra.get("feature_d"):
+        save_tiny_features(Path(os.environ["LATENT_STUDIO_CHECKPOINTS"]))
     total, every = 6, 3
     cfg = _cfg(kind, shapes_dir, steps=total, checkpoint_every=every, preview_every=every, **extra)
 
