@@ -113,7 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=0.0,
         help="GAN: weight of a second discriminator that judges images by the features "
-        "of our studio-features network (0 = off)",
+        "of a frozen feature network (0 = off)",
+    )
+    t.add_argument(
+        "--feature-net",
+        default="studio-features",
+        metavar="MODEL",
+        help="GAN: the feature network --feature-d judges with (keep it installed "
+        "unchanged while the run goes on)",
     )
     t.add_argument("--checkpoint-every", type=int, default=500)
     t.add_argument("--preview-every", type=int, default=500)

@@ -87,6 +87,7 @@ def _train_config(args: argparse.Namespace) -> Any:
         coverage=args.coverage,
         coverage_every=args.coverage_every,
         feature_d=args.feature_d,
+        feature_net=args.feature_net,
         init_from=args.from_model or "",
         freeze_d=args.freeze_d,
         conditional=args.conditional,

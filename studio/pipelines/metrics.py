@@ -31,13 +31,16 @@ STUDIO_LABEL = "studio features"
 FEATURES_MODEL = "studio-features"  # the registry name of our feature network
 
 
-def installed_features(device: str | torch.device = "cpu") -> LoadedModel | None:
-    """Our feature network when it is installed (and really is one), else None."""
+def installed_features(
+    device: str | torch.device = "cpu", name: str = FEATURES_MODEL
+) -> LoadedModel | None:
+    """The feature network ``name`` (by default ours) when it is installed and really is
+    one, else None."""
     from studio.models.catalog import ModelNotFound, resolve_model
     from studio.models.checkpoint import CheckpointError, load_checkpoint
 
     try:
-        net = load_checkpoint(resolve_model(FEATURES_MODEL), device)
+        net = load_checkpoint(resolve_model(name), device)
     except (ModelNotFound, CheckpointError):
         return None
     return net if net.kind == "features" else None

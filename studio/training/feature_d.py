@@ -4,8 +4,9 @@ Small image sets give a GAN's own discriminator little to learn from, so its sig
 *what* an image shows stays weak. A discriminator head on the frozen features of a network
 trained to tell pictures apart ("vision-aided" GAN training, Kumari et al. 2022; Projected
 GANs, Sauer et al. 2021) starts from features that already separate things: the generator
-is pushed toward images whose features look like the data's. Our network is
-``studio-features``, trained by us on Openclipart and emoji (nothing is downloaded).
+is pushed toward images whose features look like the data's. The network is one of ours
+(``studio-features`` by default, trained on Openclipart and emoji; nothing is
+downloaded), or any feature network trained with ``latent-studio train features``.
 
 Figures measured with the same network (studio-feature FID, class match) flatter a model
 trained this way, so judge such a model by its samples too.
@@ -23,14 +24,14 @@ from studio.pipelines.metrics import FEATURES_MODEL, installed_features
 from studio.training.run import RunError
 
 
-def require_features(device: str | torch.device = "cpu") -> LoadedModel:
-    """Our feature network, or a plain-words refusal when it is not installed."""
-    net = installed_features(device)
+def require_features(name: str = FEATURES_MODEL, device: str | torch.device = "cpu") -> LoadedModel:
+    """The feature network ``name``, or a plain-words refusal when there is none."""
+    net = installed_features(device, name)
     if net is None:
         raise RunError(
-            f"The feature discriminator needs our {FEATURES_MODEL} network, which is not "
-            "installed; train it with `latent-studio train features`, or leave out "
-            "--feature-d."
+            f"The feature discriminator needs the feature network {name}, which is not "
+            "installed (or is not a feature network); train one with `latent-studio train "
+            "features`, or leave out --feature-d."
         )
     return net
 

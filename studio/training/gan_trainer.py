@@ -141,7 +141,7 @@ class GANTrainer(Trainer):
         )
 
     def _feature_discriminator(self) -> FeatureDiscriminator:
-        net = require_features(self.device)
+        net = require_features(self.cfg.feature_net, self.device)
         return FeatureDiscriminator(net.module, self.gcfg.num_classes).to(self.device)
 
     @property

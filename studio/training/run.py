@@ -62,7 +62,8 @@ class TrainConfig:
     style_mix: float = 0.5
     coverage: float = 0.0  # GAN: weight of the coverage (IMLE) loss; 0 = off
     coverage_every: int = 500  # GAN: steps between assignments of latents to images
-    feature_d: float = 0.0  # GAN: weight of a second discriminator on our feature net
+    feature_d: float = 0.0  # GAN: weight of a second discriminator on a feature net
+    feature_net: str = "studio-features"  # GAN: the feature network it judges with
     ema_kimg: float = 10.0
     beta: float = 1.0
     kl_warmup: int = 2000

@@ -50,7 +50,7 @@ def open_run(run_dir: str | Path, cfg: TrainConfig | None, resume: bool) -> Run:
             # Read (and checked) before the folder exists, so a wrong model leaves nothing.
             cfg.init_lineage = lineage(cfg.init_from, cfg.kind)
         if cfg.feature_d:
-            require_features()
+            require_features(cfg.feature_net)
         run.create(cfg)
     return run
 

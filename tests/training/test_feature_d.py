@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import TINY_GAN_FIELDS
+from conftest import TINY_GAN_FIELDS, save_tiny_features
 
 from studio.cli import main
 from studio.models.checkpoint import load_checkpoint
@@ -87,7 +87,7 @@ def test_without_the_network_the_run_is_refused_before_any_folder(
     shapes_dir: Path, tmp_path: Path, capsys
 ) -> None:
     assert not list(Path(os.environ["LATENT_STUDIO_CHECKPOINTS"]).glob("studio-features*"))
-    with pytest.raises(RunError, match="needs our studio-features network"):
+    with pytest.raises(RunError, match="needs the feature network studio-features"):
         open_run(tmp_path / "run", _cfg(shapes_dir, feature_d=1.0), resume=False)
     assert not (tmp_path / "run").exists()
     args = ["train", "gan", "--data", str(shapes_dir), "--run", str(tmp_path / "cli")]
@@ -99,3 +99,16 @@ def test_without_the_network_the_run_is_refused_before_any_folder(
         TrainConfig(kind="vae", data=str(shapes_dir), feature_d=1.0)
     with pytest.raises(RunError, match="≥ 0"):
         TrainConfig(kind="gan", data=str(shapes_dir), feature_d=-1.0)
+
+
+def test_the_feature_network_can_be_chosen_by_name(
+    model_dir: Path, shapes_dir: Path, tmp_path: Path
+) -> None:
+    save_tiny_features(model_dir, "emoji-id")
+    cfg = _cfg(shapes_dir, feature_d=0.5, feature_net="emoji-id", steps=1)
+    reports = list(run_training(open_run(tmp_path / "run", cfg, resume=False)))
+    assert "loss_fd" in reports[-1].losses
+    # A model that draws is no feature network: refused by name, and nothing is written.
+    with pytest.raises(RunError, match="feature network tiny-gan"):
+        open_run(tmp_path / "bad", _cfg(shapes_dir, feature_d=1.0, feature_net="tiny-gan"), False)
+    assert not (tmp_path / "bad").exists()
