@@ -58,9 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     de.add_argument(
         "--classes",
-        choices=["group", "subgroup"],
+        choices=["group", "subgroup", "each"],
         help="one subfolder per Unicode emoji group or subgroup, for --conditional training "
-        "(implies --singles)",
+        "(implies --singles); each: one subfolder per image, to train a feature network "
+        "that tells the emoji apart",
     )
     de.add_argument("--emoji-test", help="path to Unicode's emoji-test.txt (for --classes)")
     de.set_defaults(func=cmd_data_emoji)

@@ -119,11 +119,13 @@ def build_emoji_folder(
     ``classes`` ("group" or "subgroup") writes each image into a subfolder named after
     its Unicode emoji group or subgroup (read from ``emoji_test``, Unicode's
     emoji-test.txt), ready for class-conditional training. It implies ``singles``: a
-    sequence's glyph has no code point of its own to look up.
+    sequence's glyph has no code point of its own to look up. ``classes="each"`` gives
+    every image a subfolder of its own: one class per emoji, which is how a feature
+    network learns to tell the emoji themselves apart (``train features``).
     """
     font_path = find_emoji_font(font)
     table = None
-    if classes is not None:
+    if classes is not None and classes != "each":
         table = read_emoji_classes(find_emoji_test(emoji_test), classes)
         singles = True
     bitmaps = iter_cbdt_bitmaps(font_path)
@@ -149,7 +151,11 @@ def build_emoji_folder(
             problems.append(f"{name}: {exc}")
             continue
         square = fit_square(decoded.rgb, size, policy="pad")
-        folder = out / glyph_class[name] if glyph_class is not None else out
+        folder = out
+        if glyph_class is not None:
+            folder = out / glyph_class[name]
+        elif classes == "each":
+            folder = out / _safe_name(name)
         folder.mkdir(exist_ok=True)
         Image.fromarray(np.ascontiguousarray(square)).save(folder / f"{_safe_name(name)}.png")
         written += 1
@@ -167,6 +173,8 @@ def build_emoji_folder(
         info["subset"] = "single code points (no skin-tone, flag or ZWJ sequences)"
     if glyph_class is not None:
         info["classes"] = f"Unicode emoji {classes}s (emoji-test.txt; Unicode License v3)"
+    elif classes == "each":
+        info["classes"] = "one per emoji"
     if wanted is not None:
         info["codepoints"] = [f"U+{cp:04X}" for cp in wanted]
     (out / "DATASET.json").write_text(json.dumps(info, indent=2))

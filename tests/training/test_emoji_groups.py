@@ -125,6 +125,15 @@ def test_class_folders_from_the_font(
     data = load_folder(out, 16, holdout=0.0)
     assert data.classes == ["animal-mammal", "face-smiling", "heart", UNLISTED]
 
+    # One class per emoji: each image in a folder of its own; emoji-test.txt is not read.
+    count, _ = build_emoji_folder(tmp_path / "e", 16, str(font), classes="each", emoji_test="no")
+    each = tmp_path / "e"
+    assert count == 4 and sorted(p.parent.name for p in each.glob("*/*.png")) == sorted(
+        p.stem for p in each.glob("*/*.png")
+    )
+    assert len(load_folder(each, 16, holdout=0.0).classes) == 4
+    assert json.loads((each / "DATASET.json").read_text())["classes"] == "one per emoji"
+
 
 def test_a_bad_emoji_test_file_writes_nothing(tmp_path: Path, emoji_test: Path) -> None:
     try:
