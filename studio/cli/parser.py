@@ -63,7 +63,16 @@ def build_parser() -> argparse.ArgumentParser:
         "(implies --singles); each: one subfolder per image, to train a feature network "
         "that tells the emoji apart",
     )
-    de.add_argument("--emoji-test", help="path to Unicode's emoji-test.txt (for --classes)")
+    de.add_argument(
+        "--only",
+        action="append",
+        metavar="GROUP",
+        help="keep only this Unicode emoji group or subgroup, e.g. smileys-emotion or "
+        "cat-face (repeatable; implies --singles)",
+    )
+    de.add_argument(
+        "--emoji-test", help="path to Unicode's emoji-test.txt (for --classes and --only)"
+    )
     de.set_defaults(func=cmd_data_emoji)
 
     ds = dsub.add_parser("scan", help="report which images of a folder can be trained on")

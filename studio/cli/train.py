@@ -40,6 +40,7 @@ def cmd_data_emoji(args: argparse.Namespace) -> int:
                 singles=args.singles,
                 classes=args.classes,
                 emoji_test=args.emoji_test,
+                groups=args.only,
             )
     except (FontError, EmojiTestError) as exc:
         raise CliError(str(exc)) from None

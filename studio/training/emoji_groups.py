@@ -8,6 +8,7 @@ very mixed set into narrow, coherent classes.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from studio.training.installed import find_installed
@@ -70,3 +71,20 @@ def read_emoji_classes(path: Path, level: str = "subgroup") -> dict[int, str]:
     if not found:
         raise EmojiTestError(f"{path.name} lists no emoji; is it Unicode's emoji-test.txt?")
     return found
+
+
+def codepoints_in(path: Path, names: Iterable[str]) -> list[int]:
+    """The single code points filed under any of these groups or subgroups (slugs such as
+    "smileys-emotion" or "cat-face"), lowest first. ``EmojiTestError`` names an unknown
+    slug and lists the known ones, so a typo never builds an empty or wrong set."""
+    tables = [read_emoji_classes(path, level) for level in LEVELS]
+    known = {slug for table in tables for slug in table.values()}
+    wanted = {class_slug(n) for n in names}
+    unknown = sorted(wanted - known)
+    if unknown:
+        raise EmojiTestError(
+            f"No Unicode emoji group or subgroup is called {', '.join(unknown)}. "
+            f"Groups: {', '.join(sorted(set(tables[0].values())))}. Subgroups are listed "
+            f"in {path}."
+        )
+    return sorted({cp for table in tables for cp, slug in table.items() if slug in wanted})

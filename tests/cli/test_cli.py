@@ -318,8 +318,12 @@ def test_data_emoji_writes_a_folder(tmp_path, capsys, monkeypatch):
 def test_data_emoji_singles_passes_through(tmp_path, capsys, monkeypatch):
     calls: list[dict] = []
 
-    def fake_build(out, size, font, progress, singles=False, classes=None, emoji_test=None):
-        calls.append({"size": size, "singles": singles, "classes": classes, "test": emoji_test})
+    def fake_build(
+        out, size, font, progress, singles=False, classes=None, emoji_test=None, groups=None
+    ):
+        calls.append(
+            {"size": size, "singles": singles, "classes": classes, "test": emoji_test, "g": groups}
+        )
         return 0, []
 
     monkeypatch.setattr(emoji, "build_emoji_folder", fake_build)
@@ -327,10 +331,12 @@ def test_data_emoji_singles_passes_through(tmp_path, capsys, monkeypatch):
     assert main(["data", "emoji", "--out", out, "--singles"]) == 0
     assert main(["data", "emoji", "--out", out]) == 0
     assert main(["data", "emoji", "--out", out, "--classes", "group", "--emoji-test", "t"]) == 0
+    assert main(["data", "emoji", "--out", out, "--only", "heart", "--only", "cat-face"]) == 0
     assert calls == [
-        {"size": 64, "singles": True, "classes": None, "test": None},
-        {"size": 64, "singles": False, "classes": None, "test": None},
-        {"size": 64, "singles": False, "classes": "group", "test": "t"},
+        {"size": 64, "singles": True, "classes": None, "test": None, "g": None},
+        {"size": 64, "singles": False, "classes": None, "test": None, "g": None},
+        {"size": 64, "singles": False, "classes": "group", "test": "t", "g": None},
+        {"size": 64, "singles": False, "classes": None, "test": None, "g": ["heart", "cat-face"]},
     ]
 
 
@@ -380,6 +386,12 @@ def test_python_m_studio_error_is_one_line(tmp_path):
     assert proc.stdout == ""
 
 
+def _emoji_test(folder: Path) -> Path:
+    path = folder / "emoji-test-ok.txt"
+    path.write_text("# group: Smileys & Emotion\n# subgroup: heart\n2764 FE0F ; fully-qualified\n")
+    return path
+
+
 def test_data_emoji_refused_inputs_leave_no_folder(tmp_path, capsys):
     junk = tmp_path / "emoji-test.txt"
     junk.write_text("not the file you are looking for\n")
@@ -387,6 +399,7 @@ def test_data_emoji_refused_inputs_leave_no_folder(tmp_path, capsys):
         ["--font", str(tmp_path / "missing.ttf")],
         ["--classes", "subgroup", "--emoji-test", str(junk)],
         ["--classes", "subgroup", "--emoji-test", str(tmp_path / "missing.txt")],
+        ["--only", "smileys", "--emoji-test", str(_emoji_test(tmp_path))],
     ):
         out = tmp_path / "made" / "here"
         assert main(["data", "emoji", "--out", str(out), *extra]) == 1, extra

@@ -13,6 +13,7 @@ from studio.training.emoji_groups import (
     UNLISTED,
     EmojiTestError,
     class_slug,
+    codepoints_in,
     find_emoji_test,
     read_emoji_classes,
 )
@@ -60,6 +61,14 @@ def test_subgroups_and_groups_of_single_code_points(emoji_test: Path) -> None:
     }  # the ZWJ sequence has no code point of its own
     group = read_emoji_classes(emoji_test, "group")
     assert group[0x2764] == "smileys-emotion" and group[0x1F436] == "animals-nature"
+
+
+def test_code_points_of_groups_and_subgroups(emoji_test: Path) -> None:
+    assert codepoints_in(emoji_test, ["smileys-emotion"]) == [0x2764, 0x1F600, 0x1F603]
+    assert codepoints_in(emoji_test, ["Smileys & Emotion"]) == [0x2764, 0x1F600, 0x1F603]
+    assert codepoints_in(emoji_test, ["heart", "animal-mammal"]) == [0x2764, 0x1F436]
+    with pytest.raises(EmojiTestError, match=r"called smileys\. Groups: animals-nature, "):
+        codepoints_in(emoji_test, ["smileys", "heart"])
 
 
 def test_class_slugs_are_folder_names() -> None:
@@ -134,6 +143,18 @@ def test_class_folders_from_the_font(
     assert len(load_folder(each, 16, holdout=0.0).classes) == 4
     assert json.loads((each / "DATASET.json").read_text())["classes"] == "one per emoji"
 
+    # Only some groups: the images of those, flat, and the folder says which groups.
+    only = tmp_path / "only"
+    count, _ = build_emoji_folder(
+        only, 16, str(font), groups=["heart", "Animals & Nature"], emoji_test=str(emoji_test)
+    )
+    assert count == 2
+    assert sorted(p.stem for p in only.glob("*.png")) == sorted(
+        emoji._safe_name(by_cp[cp]) for cp in (0x2764, 0x1F436)
+    )
+    info = json.loads((only / "DATASET.json").read_text())
+    assert info["groups"] == ["animals-nature", "heart"] and "codepoints" not in info
+
 
 def test_a_bad_emoji_test_file_writes_nothing(tmp_path: Path, emoji_test: Path) -> None:
     try:
@@ -142,4 +163,15 @@ def test_a_bad_emoji_test_file_writes_nothing(tmp_path: Path, emoji_test: Path) 
         pytest.skip("no CBDT emoji font here (install fonts-noto-color-emoji)")
     with pytest.raises(EmojiTestError):
         build_emoji_folder(tmp_path / "x", 16, str(font), classes="subgroup", emoji_test="nope")
+    assert not (tmp_path / "x").exists()
+
+
+def test_an_unknown_group_writes_nothing_even_without_the_font(
+    tmp_path: Path, emoji_test: Path
+) -> None:
+    with pytest.raises(EmojiTestError, match="called smileys"):
+        no_font = str(tmp_path / "no.ttf")
+        build_emoji_folder(
+            tmp_path / "x", 16, no_font, groups=["smileys"], emoji_test=str(emoji_test)
+        )
     assert not (tmp_path / "x").exists()
