@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STATE_KEY = "session/state"
+# A first start opens on our flagship model, not on whichever name sorts first.
+FIRST_MODEL = "emoji-gan"
 
 
 def read_bool(settings: QSettings, key: str, default: bool) -> bool:
@@ -36,7 +38,8 @@ def read_float(settings: QSettings, key: str, default: float) -> float:
 
 
 def initial_state(settings: QSettings, usable: list[str]) -> SessionState:
-    """The saved session if it still makes sense, else a fresh one on the first model."""
+    """The saved session if it still makes sense, else a fresh one on ``FIRST_MODEL``
+    (or the first usable model where that one is missing)."""
     saved: SessionState | None = None
     raw = settings.value(STATE_KEY, "")
     if raw:
@@ -46,7 +49,7 @@ def initial_state(settings: QSettings, usable: list[str]) -> SessionState:
             log.warning("Ignoring a damaged saved session: %s", exc)
     if saved is not None and saved.model in usable:
         return saved
-    model = usable[0] if usable else ""
+    model = FIRST_MODEL if FIRST_MODEL in usable else (usable[0] if usable else "")
     if saved is not None:  # the model went away: keep the rest, on the first model
         return replace(saved, model=model, layers=None)
     return SessionState(model)
