@@ -105,6 +105,13 @@ def glyph_names(font_path: Path, codepoints: Iterable[int] | None = None) -> set
     return _names_of(glyph_codepoints(font_path), codepoints)
 
 
+def _subset_label(subset: bool, groups: list[str] | None) -> str:
+    # The window's model line shows this name, so name the groups where there are some.
+    if groups:
+        return f" ({', '.join(groups)})"
+    return " (a subset)" if subset else ""
+
+
 def build_emoji_folder(
     out_dir: str | Path,
     size: int = 64,
@@ -180,7 +187,7 @@ def build_emoji_folder(
             progress(i + 1, len(bitmaps))
     # Provenance travels with the folder, so trained checkpoints can name their data.
     info: dict[str, object] = {
-        "name": "Noto Color Emoji" + (" (a subset)" if subset else ""),
+        "name": "Noto Color Emoji" + _subset_label(subset, kept_groups),
         "source": f"Debian package fonts-noto-color-emoji ({font_path.name}), CBDT bitmaps",
         "licence": "Apache-2.0",
         "count": written,

@@ -154,6 +154,7 @@ def test_class_folders_from_the_font(
     )
     info = json.loads((only / "DATASET.json").read_text())
     assert info["groups"] == ["animals-nature", "heart"] and "codepoints" not in info
+    assert info["name"] == "Noto Color Emoji (animals-nature, heart)"
 
 
 def test_a_bad_emoji_test_file_writes_nothing(tmp_path: Path, emoji_test: Path) -> None:
