@@ -201,7 +201,7 @@ def build_emoji_folder(
         info["classes"] = "one per emoji"
     if kept_groups is not None:
         info["groups"] = kept_groups
-    if only is not None and wanted is not None:
+    if only is not None and wanted is not None:  # (the second only narrows the type)
         info["codepoints"] = [f"U+{cp:04X}" for cp in wanted]
     (out / "DATASET.json").write_text(json.dumps(info, indent=2))
     return written, problems

@@ -47,12 +47,24 @@ def read_emoji_classes(path: Path, level: str = "subgroup") -> dict[int, str]:
     names none."""
     if level not in LEVELS:
         raise EmojiTestError(f"Unknown class level {level!r}; use group or subgroup.")
+    found = _read_levels(path)[level]
+    if not found:
+        raise _lists_none(path)
+    return found
+
+
+def _lists_none(path: Path) -> EmojiTestError:
+    return EmojiTestError(f"{path.name} lists no emoji; is it Unicode's emoji-test.txt?")
+
+
+def _read_levels(path: Path) -> dict[str, dict[int, str]]:
+    """Both levels' tables from one read of the file (see ``read_emoji_classes``)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise EmojiTestError(f"Cannot read {path}: {exc}") from None
-    found: dict[int, str] = {}
-    names = {"group": "", "subgroup": ""}
+    found: dict[str, dict[int, str]] = {level: {} for level in LEVELS}
+    names = dict.fromkeys(LEVELS, "")
     for line in text.splitlines():
         header = re.match(r"#\s*(group|subgroup):\s*(.+)", line)
         if header:
@@ -65,11 +77,12 @@ def read_emoji_classes(path: Path, level: str = "subgroup") -> dict[int, str]:
         except ValueError:
             continue  # not a code-point line; the format has no other kind, so skip it
         points = [p for p in points if p != _VARIATION_SELECTOR]
-        if len(points) == 1 and names[level]:
-            # The first listing wins: a fully-qualified form comes before its variants.
-            found.setdefault(points[0], class_slug(names[level]))
-    if not found:
-        raise EmojiTestError(f"{path.name} lists no emoji; is it Unicode's emoji-test.txt?")
+        if len(points) != 1:
+            continue
+        for level in LEVELS:
+            if names[level]:
+                # The first listing wins: a fully-qualified form comes before its variants.
+                found[level].setdefault(points[0], class_slug(names[level]))
     return found
 
 
@@ -77,8 +90,10 @@ def codepoints_in(path: Path, names: Iterable[str]) -> list[int]:
     """The single code points filed under any of these groups or subgroups (slugs such as
     "smileys-emotion" or "cat-face"), lowest first. ``EmojiTestError`` names an unknown
     slug and lists the known ones, so a typo never builds an empty or wrong set."""
-    tables = [read_emoji_classes(path, level) for level in LEVELS]
+    tables = list(_read_levels(path).values())
     known = {slug for table in tables for slug in table.values()}
+    if not known:
+        raise _lists_none(path)
     wanted = {class_slug(n) for n in names}
     unknown = sorted(wanted - known)
     if unknown:
