@@ -61,8 +61,12 @@ def _read_levels(path: Path) -> dict[str, dict[int, str]]:
     """Both levels' tables from one read of the file (see ``read_emoji_classes``)."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EmojiTestError(f"Cannot read {path}: {exc}") from None
+    except UnicodeDecodeError:
+        raise EmojiTestError(
+            f"Cannot read {path}: it is not text; is it Unicode's emoji-test.txt?"
+        ) from None
+    except OSError as exc:
+        raise EmojiTestError(f"Cannot read {path}: {exc.strerror or exc}.") from None
     found: dict[str, dict[int, str]] = {level: {} for level in LEVELS}
     names = dict.fromkeys(LEVELS, "")
     for line in text.splitlines():

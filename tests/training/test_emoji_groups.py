@@ -88,6 +88,10 @@ def test_bad_files_and_levels_are_refused_in_plain_words(tmp_path: Path, emoji_t
     binary.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(EmojiTestError, match="Cannot read"):
         read_emoji_classes(binary)
+    with pytest.raises(EmojiTestError, match="not text; is it Unicode's emoji-test"):
+        codepoints_in(binary, ["heart"])
+    with pytest.raises(EmojiTestError, match="lists no emoji"):
+        codepoints_in(junk, ["heart"])
 
 
 def test_missing_file_names_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
