@@ -10,6 +10,7 @@ from typing import Any
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
+EXIT_STOPPED = 130  # Ctrl+C, as shells report SIGINT
 
 
 class CliError(Exception):

@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from studio.cli.common import EXIT_FAILED, EXIT_USAGE, CliError
+from studio.cli.common import EXIT_FAILED, EXIT_STOPPED, EXIT_USAGE, CliError
 from studio.cli.gallery import (
     cmd_gallery_export,
     cmd_gallery_import,
@@ -228,3 +228,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"latent-studio: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except KeyboardInterrupt:  # commands with something to keep say so themselves
+        print("\nlatent-studio: stopped.", file=sys.stderr)
+        return EXIT_STOPPED

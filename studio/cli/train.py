@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.cli.common import (
+    EXIT_STOPPED,
     CliError,
     output_folder,
     progress_bar,
@@ -44,6 +45,9 @@ def cmd_data_emoji(args: argparse.Namespace) -> int:
             )
     except (FontError, EmojiTestError) as exc:
         raise CliError(str(exc)) from None
+    except OSError as exc:  # a full disk, a folder taken away: what was written is gone
+        reason = exc.strerror or exc
+        raise CliError(f"Could not write the images to {args.out}: {reason}.") from None
     finally:
         if bar is not None:
             bar.close()
@@ -145,7 +149,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     except KeyboardInterrupt:
         print("\nStopped. Continue with --resume; the last checkpoint is kept.", file=sys.stderr)
-        return 130
+        return EXIT_STOPPED
     print(f"Training state saved in {args.run}")
     return 0
 
@@ -162,7 +166,7 @@ def _train_processes(args: argparse.Namespace) -> int:
         return subprocess.call(cmd)
     except KeyboardInterrupt:
         print("\nStopped. Continue with --resume; the last checkpoint is kept.", file=sys.stderr)
-        return 130
+        return EXIT_STOPPED
 
 
 def cmd_data_scan(args: argparse.Namespace) -> int:

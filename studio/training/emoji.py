@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -105,6 +106,16 @@ def glyph_names(font_path: Path, codepoints: Iterable[int] | None = None) -> set
     return _names_of(glyph_codepoints(font_path), codepoints)
 
 
+def _take_back(made: list[Path]) -> None:
+    """Remove what a build made, newest first (files, then their emptied folders)."""
+    for path in reversed(made):
+        with contextlib.suppress(OSError):
+            if path.is_dir():
+                path.rmdir()  # only when empty: never another program's files
+            else:
+                path.unlink()
+
+
 def _subset_label(subset: bool, groups: list[str] | None) -> str:
     # The window's model line shows this name, so name the groups where there are some.
     if groups:
@@ -165,32 +176,18 @@ def build_emoji_folder(
     if not bitmaps:
         raise FontError(f"{font_path.name} has no bitmaps to extract.")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    problems: list[str] = []
-    written = 0
-    for i, (name, data) in enumerate(bitmaps):
-        try:
-            decoded = decode_image(data, background=(255, 255, 255))
-        except ImageError as exc:
-            problems.append(f"{name}: {exc}")
-            continue
-        square = fit_square(decoded.rgb, size, policy="pad")
-        folder = out
+
+    def folder_for(name: str) -> Path:
         if glyph_class is not None:
-            folder = out / glyph_class[name]
-        elif classes == "each":
-            folder = out / _safe_name(name)
-        folder.mkdir(exist_ok=True)
-        Image.fromarray(np.ascontiguousarray(square)).save(folder / f"{_safe_name(name)}.png")
-        written += 1
-        if progress:
-            progress(i + 1, len(bitmaps))
+            return out / glyph_class[name]
+        return out / _safe_name(name) if classes == "each" else out
+
     # Provenance travels with the folder, so trained checkpoints can name their data.
     info: dict[str, object] = {
         "name": "Noto Color Emoji" + _subset_label(subset, kept_groups),
         "source": f"Debian package fonts-noto-color-emoji ({font_path.name}), CBDT bitmaps",
         "licence": "Apache-2.0",
-        "count": written,
+        "count": 0,
         "size": size,
     }
     if singles:
@@ -203,5 +200,59 @@ def build_emoji_folder(
         info["groups"] = kept_groups
     if only is not None and wanted is not None:  # (the second only narrows the type)
         info["codepoints"] = [f"U+{cp:04X}" for cp in wanted]
-    (out / "DATASET.json").write_text(json.dumps(info, indent=2))
+    # What this build creates, oldest first, so a cancel or a full disk takes it all
+    # back: a half-written set would otherwise train silently on the wrong mix.
+    made: list[Path] = []
+    try:
+        written, problems = _write_images(bitmaps, size, folder_for, progress, made)
+        info["count"] = written
+        _make_folder(out, made)
+        _new_file(out / "DATASET.json", made).write_text(json.dumps(info, indent=2))
+    except BaseException:
+        _take_back(made)
+        raise
     return written, problems
+
+
+def _write_images(
+    bitmaps: list[tuple[str, bytes]],
+    size: int,
+    folder_for: Callable[[str], Path],
+    progress: Callable[[int, int], None] | None,
+    made: list[Path],
+) -> tuple[int, list[str]]:
+    """Each bitmap as a ``size`` px PNG on white in its folder; (written, problems).
+    Every folder and file it creates goes on ``made``."""
+    problems: list[str] = []
+    written = 0
+    for i, (name, data) in enumerate(bitmaps):
+        try:
+            decoded = decode_image(data, background=(255, 255, 255))
+        except ImageError as exc:
+            problems.append(f"{name}: {exc}")
+            continue
+        square = fit_square(decoded.rgb, size, policy="pad")
+        folder = _make_folder(folder_for(name), made)
+        path = _new_file(folder / f"{_safe_name(name)}.png", made)
+        Image.fromarray(np.ascontiguousarray(square)).save(path)
+        written += 1
+        if progress:
+            progress(i + 1, len(bitmaps))
+    return written, problems
+
+
+def _make_folder(folder: Path, made: list[Path]) -> Path:
+    """``folder`` and any missing parents, each one made noted on ``made``."""
+    for f in reversed([folder, *folder.parents]):
+        if not f.exists():
+            f.mkdir()
+            made.append(f)
+    return folder
+
+
+def _new_file(path: Path, made: list[Path]) -> Path:
+    """``path``, noted on ``made`` unless it was there before (an earlier build's file is
+    overwritten in place, not deleted on a cancel)."""
+    if not path.exists():
+        made.append(path)
+    return path

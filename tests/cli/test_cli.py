@@ -340,6 +340,25 @@ def test_data_emoji_singles_passes_through(tmp_path, capsys, monkeypatch):
     ]
 
 
+def test_data_emoji_full_disk_and_ctrl_c_are_one_line(tmp_path, capsys, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(emoji, "build_emoji_folder", full)
+    out = tmp_path / "e"
+    argv = ["data", "emoji", "--out", str(out)]
+    _fails_with_one_line(capsys, argv, "Could not write the images", "No space left on device")
+    assert not out.exists()
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(emoji, "build_emoji_folder", interrupted)
+    assert main(argv) == 130
+    err = capsys.readouterr().err
+    assert err.strip() == "latent-studio: stopped." and not out.exists()
+
+
 # ---------------------------------------------------------------- a real process
 
 

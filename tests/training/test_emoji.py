@@ -116,3 +116,50 @@ def test_singles_leave_out_sequence_glyphs(tmp_path, monkeypatch):
     assert info["count"] == 3 and "subset" in info["name"] and "single" in info["subset"]
     # Without the option every glyph is kept.
     assert build_emoji_folder(tmp_path / "all", 16, str(font))[0] == 6
+
+
+def _fake_font(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, n: int) -> str:
+    """A stand-in font of ``n`` small PNG bitmaps, so no real font is needed."""
+    import io
+
+    bitmaps = []
+    for i in range(n):
+        buf = io.BytesIO()
+        Image.new("RGB", (20, 20), (10 * i, 100, 200)).save(buf, "PNG")
+        bitmaps.append((f"glyph{i}", buf.getvalue()))
+    monkeypatch.setattr(emoji, "iter_cbdt_bitmaps", lambda path: bitmaps)
+    font = tmp_path / "fake.ttf"
+    font.write_bytes(b"")
+    return str(font)
+
+
+def _stop_after(count: int, error: BaseException):
+    def progress(done: int, total: int) -> None:
+        if done == count:
+            raise error
+
+    return progress
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt(), OSError(28, "No space left on device")])
+def test_a_cancelled_or_failed_build_takes_back_what_it_wrote(tmp_path, monkeypatch, error):
+    font = _fake_font(tmp_path, monkeypatch, 6)
+    out = tmp_path / "new" / "emoji"
+    with pytest.raises(type(error)):
+        build_emoji_folder(out, 16, font, _stop_after(4, error))
+    assert not (tmp_path / "new").exists(), "the folders it made go too"
+    # One folder per image: those are taken back as well.
+    with pytest.raises(type(error)):
+        build_emoji_folder(out, 16, font, _stop_after(4, error), classes="each")
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_cancel_leaves_what_was_there_before(tmp_path, monkeypatch):
+    font = _fake_font(tmp_path, monkeypatch, 6)
+    out = tmp_path / "emoji"
+    assert build_emoji_folder(out, 16, font)[0] == 6  # an earlier, finished build
+    (out / "mine.txt").write_text("the user's own file")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with pytest.raises(KeyboardInterrupt):
+        build_emoji_folder(out, 16, font, _stop_after(3, KeyboardInterrupt()))
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
