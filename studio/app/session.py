@@ -63,9 +63,12 @@ class SessionState(Recipe):
 
 def fresh_start(before: SessionState, after: SessionState) -> SessionState:
     """``after`` without a starting point it only carried over from ``before`` when its
-    seed or model changed: a new seed means that seed's own picture, and a latent or
-    class label of one model means nothing to another."""
+    seed or model changed: a new seed means that seed's own picture, and a latent, a
+    class label or slider values of one model mean nothing to another (PC 1 of one
+    GAN is another direction altogether in the next), so a new model starts at zero."""
     carried = (after.latent, after.grid) == (before.latent, before.grid)
+    if after.model != before.model and after.edits == before.edits:
+        after = replace(after, edits=(0.0,) * len(after.edits))
     if after.model != before.model and carried and after.label == before.label:
         return replace(after, latent=None, label=None, grid=None)
     if after.seed != before.seed and carried:

@@ -50,8 +50,9 @@ def initial_state(settings: QSettings, usable: list[str]) -> SessionState:
     if saved is not None and saved.model in usable:
         return saved
     model = FIRST_MODEL if FIRST_MODEL in usable else (usable[0] if usable else "")
-    if saved is not None:  # the model went away: keep the rest, on the first model
-        return replace(saved, model=model, layers=None)
+    if saved is not None:  # the model went away: keep the seed, on the first model
+        # (its slider values and layers were another model's directions)
+        return replace(saved, model=model, layers=None, edits=(0.0,) * len(saved.edits))
     return SessionState(model)
 
 
