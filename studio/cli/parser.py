@@ -95,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--lr", type=float, default=0.0)
     t.add_argument("--optimizer", choices=["adam", "rmsprop", "sgd"], default="adam")
     t.add_argument("--loss", choices=["nonsat", "hinge"], default="nonsat", help="GAN loss")
+    t.add_argument(
+        "--arch",
+        choices=["stylegan", "fastgan"],
+        default="",
+        help="GAN architecture (default stylegan; fastgan: lighter, for small sets and CPUs)",
+    )
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--resolution", type=int, default=64)
     t.add_argument("--holdout", type=float, default=0.1, help="fraction kept out of training")

@@ -86,6 +86,7 @@ def _train_config(args: argparse.Namespace) -> Any:
         augment_strength=args.augment_strength,
         ada=args.ada,
         loss=args.loss,
+        arch=args.arch,
         beta=args.beta,
         kl_warmup=args.kl_warmup,
         r1_gamma=args.r1_gamma,

@@ -8,6 +8,7 @@ from typing import Any
 
 from torch import nn
 
+from studio.models.fastgan import FastGANConfig, FastGenerator
 from studio.models.features import FeatureNet, FeaturesConfig
 from studio.models.gan import GANConfig, StyleGenerator
 from studio.models.vae import ConvVAE, VAEConfig
@@ -25,6 +26,7 @@ class Arch:
 
 ARCHS: dict[str, Arch] = {
     "stylegan": Arch("stylegan", GANConfig, StyleGenerator, "gan"),
+    "fastgan": Arch("fastgan", FastGANConfig, FastGenerator, "gan"),
     "vae": Arch("vae", VAEConfig, ConvVAE, "vae"),
     "features": Arch("features", FeaturesConfig, FeatureNet, "features"),
 }

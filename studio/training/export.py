@@ -12,7 +12,7 @@ import torch
 from studio.models.catalog import user_model_dir
 from studio.models.checkpoint import metadata_for, save_checkpoint
 from studio.models.features import FeatureNet, FeaturesConfig
-from studio.models.gan import GANConfig, StyleGenerator
+from studio.models.registry import build, get_arch
 from studio.models.vae import ConvVAE, VAEConfig
 from studio.pipelines.directions import DEFAULT_K
 from studio.training.dataset import DatasetError, load_folder
@@ -55,7 +55,8 @@ def _module_from_state(cfg: TrainConfig, state: dict[str, Any]) -> torch.nn.Modu
     # States from before the config was saved with them fall back to the run's settings.
     if cfg.kind == "gan":
         fields = state.get("model_config") or dict(cfg.model)
-        module = StyleGenerator(GANConfig(**fields))
+        arch = str(state.get("arch") or cfg.arch or "stylegan")
+        module = build(arch, get_arch(arch).config(**fields))
         module.load_state_dict(state["G_ema"])
     elif cfg.kind == "features":
         module = FeatureNet(FeaturesConfig(**state["model_config"]))

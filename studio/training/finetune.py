@@ -22,6 +22,7 @@ class StartWeights:
     weights: dict[str, torch.Tensor]
     discriminator: dict[str, torch.Tensor] = field(default_factory=dict)
     name: str = ""
+    arch: str = ""  # the registered architecture the weights are for
 
     def apply(self, model: nn.Module, disc: nn.Module | None = None) -> None:
         """Load the weights (and, when the file carries one, the discriminator)."""
@@ -45,7 +46,7 @@ def load_start_weights(name_or_path: str, kind: str) -> StartWeights:
     cfg = dict(loaded.meta["config"])
     disc = {k[len(DISC_PREFIX) :]: v for k, v in loaded.extras.items() if k.startswith(DISC_PREFIX)}
     weights = {k: v.clone() for k, v in loaded.module.state_dict().items()}
-    return StartWeights(cfg, weights, disc, loaded.name)
+    return StartWeights(cfg, weights, disc, loaded.name, loaded.arch)
 
 
 def lineage(init_from: str, kind: str) -> dict[str, Any]:

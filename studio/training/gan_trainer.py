@@ -15,6 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from studio.models.fastgan import RECON_WEIGHT, FastDiscriminator, FastGANConfig, FastGenerator
 from studio.models.gan import (
     Discriminator,
     GANConfig,
@@ -67,7 +68,11 @@ def autocast_dtype(cfg: TrainConfig, device: torch.device) -> torch.dtype | None
 
 
 class GANTrainer(Trainer):
-    """Trains a :class:`StyleGenerator` against a :class:`Discriminator`."""
+    """Trains a :class:`StyleGenerator` against a :class:`Discriminator` (or, with
+    ``arch="fastgan"``, a :class:`FastGenerator` against a :class:`FastDiscriminator`,
+    whose reconstruction loss joins D's)."""
+
+    D: Discriminator | FastDiscriminator
 
     def setup(self) -> None:
         cfg, data, device = self.cfg, self.data, self.device
@@ -93,9 +98,15 @@ class GANTrainer(Trainer):
                 "the classes of the model it starts from (only an unconditional model can "
                 "gain classes)."
             )
-        self.gcfg = GANConfig(**fields)
-        self.G = StyleGenerator(self.gcfg).to(device)
-        self.D = Discriminator(self.gcfg).to(device)
+        self.arch = self._arch(start)
+        if self.arch == "fastgan":
+            self.gcfg = FastGANConfig(**fields)
+            self.G = FastGenerator(self.gcfg).to(device)
+            self.D = FastDiscriminator(self.gcfg).to(device)
+        else:
+            self.gcfg = GANConfig(**fields)
+            self.G = StyleGenerator(self.gcfg).to(device)
+            self.D = Discriminator(self.gcfg).to(device)
         if start is not None:
             was = float(start.config.get("mapping_lr_mult", GANConfig.mapping_lr_mult))
             start.weights = with_mapping_lr(start.weights, was, self.gcfg.mapping_lr_mult)
@@ -139,6 +150,26 @@ class GANTrainer(Trainer):
             if self.gcfg.num_classes
             else None
         )
+
+    def _arch(self, start: Any) -> str:
+        """The architecture to train: a fine-tune's is its model's."""
+        asked = self.cfg.arch or "stylegan"
+        if start is None:
+            return asked
+        arch = start.arch or "stylegan"
+        if self.cfg.arch and arch != asked:
+            raise ValueError(f"{start.name} is a {arch} model; it cannot start a {asked} run.")
+        return arch
+
+    def _judge_real(
+        self, x: torch.Tensor, labels: torch.Tensor | None, rng: Draw
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """D's logits on real images, and FastGAN's reconstruction loss (else None)."""
+        if isinstance(self.D, FastDiscriminator):
+            # Drawn only for FastGAN, so a style GAN's random stream is as it was.
+            part = int(torch.randint(0, 4, (), generator=rng.gen))
+            return self.D.judge_and_reconstruct(x, part, labels)
+        return self.D(x, labels), None
 
     def _feature_discriminator(self) -> FeatureDiscriminator:
         net = require_features(self.cfg.feature_net, self.device)
@@ -209,11 +240,15 @@ class GANTrainer(Trainer):
         with torch.no_grad():
             fake, fake_labels = self._fake(rng, n)
         with self._autocast():
-            d_real = self.D(self._augment(real, rng), real_labels)
+            d_real, recon = self._judge_real(self._augment(real, rng), real_labels, rng)
             d_fake = self.D(self._augment(fake.float(), rng), fake_labels)
             loss_d = self._d_loss(d_real.float(), d_fake.float())
-        self._step(loss_d, self.D, self.opt_d)
         extra: dict[str, float] = {}
+        if recon is None:
+            self._step(loss_d, self.D, self.opt_d)
+        else:
+            self._step(loss_d + RECON_WEIGHT * recon, self.D, self.opt_d)
+            extra["recon"] = float(recon.detach())
         if self.FD is not None:
             with self._autocast():
                 fd_real = self.FD(self._augment(real, rng), real_labels)
@@ -314,6 +349,7 @@ class GANTrainer(Trainer):
 
     def state_dict(self) -> dict[str, Any]:
         return {
+            "arch": self.arch,
             "G": self.G.state_dict(),
             "D": self.D.state_dict(),
             "G_ema": self.G_ema.state_dict(),

@@ -75,6 +75,8 @@ class TrainConfig:
     amp: bool = True  # GAN: mixed precision on CUDA (bf16 where supported, else fp16)
     cpu_bf16: bool = False  # GAN: bf16 autocast on the CPU (pays off with native bf16)
     device: str = "auto"
+    # GAN: the registered architecture ("" = stylegan, as runs before the choice)
+    arch: str = ""
     model: dict[str, Any] = field(default_factory=dict)
     command: str = ""
     resumed: list[str] = field(default_factory=list)  # the commands that continued it
@@ -108,7 +110,13 @@ class TrainConfig:
         (for a fine-tune, the settings it takes: :data:`FINE_TUNE_FIELDS`)."""
         from studio.models.registry import config_from_dict, get_arch
 
-        arch = get_arch({"gan": "stylegan", "vae": "vae", "features": "features"}[self.kind])
+        default = {"gan": "stylegan", "vae": "vae", "features": "features"}[self.kind]
+        try:
+            arch = get_arch(self.arch or default)
+        except KeyError as exc:
+            raise RunError(str(exc.args[0])) from None
+        if arch.kind != self.kind:
+            raise RunError(f"{arch.name} is not a {self.kind.upper()} architecture.")
         fields = dict(self.model)
         if self.init_from:
             fields = {k: v for k, v in fields.items() if k in FINE_TUNE_FIELDS}

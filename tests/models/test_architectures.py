@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from studio.models.base import Generative, seeded_normal
+from studio.models.fastgan import FastGANConfig
 from studio.models.features import FeaturesConfig
 from studio.models.gan import GANConfig, StyleGenerator
 from studio.models.registry import ARCHS, build, config_from_dict, get_arch
@@ -17,6 +18,15 @@ from studio.models.vae import ConvVAE, VAEConfig
 TINY_CONFIGS = {
     "stylegan": GANConfig(
         resolution=32, z_dim=8, w_dim=16, mapping_layers=2, channel_base=128, channel_max=16
+    ),
+    "fastgan": FastGANConfig(
+        resolution=32,
+        z_dim=8,
+        w_dim=16,
+        mapping_layers=2,
+        channel_base=128,
+        channel_max=16,
+        decoder_channels=4,
     ),
     "vae": VAEConfig(resolution=32, latent_dim=8, base_channels=4, max_channels=16),
     "features": FeaturesConfig(resolution=32, num_classes=3, width=4, feature_dim=8),
