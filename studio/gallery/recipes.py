@@ -37,11 +37,25 @@ def missing_model_note(recipe: dict[str, Any] | None, installed: set[str] | None
 
 
 def export_job(item: Item, image: np.ndarray) -> ExportJob:
-    """An export job for a gallery item, with the fields its file name may use."""
+    """An export job for a gallery item, with the fields its file name may use
+    (those of :data:`studio.imaging.export.PATTERN_FIELDS`)."""
     seed = item.seed if item.seed is not None else ""
-    return ExportJob(
-        image, item.recipe, {"model": item.model or "image", "seed": seed, "id": item.id}
-    )
+    fields = {
+        "model": item.model or "image",
+        "seed": seed,
+        "id": item.id,
+        "title": Path(item.title).stem if item.title else "",
+    }
+    # The metadata follows the recipe (studio.imaging.provenance): a plain import has
+    # none, so it is exported with no AI claim.
+    return ExportJob(image, item.recipe, fields)
+
+
+def sheet_caption(item: Item) -> str:
+    """A contact-sheet caption: model and seed, or the imported file's name."""
+    if item.model and item.seed is not None:
+        return f"{item.model} {item.seed}"
+    return item.title or item.model or f"#{item.id}"
 
 
 def morph_recipe_dicts(items: Sequence[Item], note_for: Callable[[str], str]) -> list[dict]:

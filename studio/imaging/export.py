@@ -13,11 +13,20 @@ from typing import Any, Literal
 import numpy as np
 
 from studio.imaging.metadata import save_image
-from studio.imaging.resize import scale_image
+from studio.imaging.resize import MAX_SCALE, scale_image
 
 Conflict = Literal["rename", "skip", "overwrite", "error"]
 EXTENSIONS = {"png": ".png", "jpeg": ".jpg", "jpg": ".jpg", "webp": ".webp"}
-DEFAULT_PATTERN = "{model}-{seed}-{n}"
+DEFAULT_PATTERN = "{model}-{seed}-{id}"
+# The fields a file-name pattern may use, for help texts and tooltips.
+PATTERN_FIELDS = {
+    "model": "the model's name (image for a plain import)",
+    "seed": "the seed (empty for a plain import)",
+    "id": "the gallery item's number (empty for the canvas image)",
+    "n": "1, 2, 3 … in the order of this export",
+    "title": "the gallery item's title without its extension (an import's file name)",
+}
+SEPARATORS = "-_ ."
 
 
 class ExportError(OSError):
@@ -40,22 +49,58 @@ def safe_component(text: str) -> str:
     return text[:120] or "image"
 
 
+def counted(n: int, word: str, plural: str = "") -> str:
+    """``1 image``, ``0 images``, ``3 images`` (``plural`` for irregular words)."""
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+def pattern_help() -> str:
+    """One line listing the pattern's fields, for ``--help`` and tooltips."""
+    return "; ".join(f"{{{k}}} {v}" for k, v in PATTERN_FIELDS.items())
+
+
 def file_name(pattern: str, fields: dict[str, Any]) -> str:
-    """Fill ``pattern`` ({model}, {seed}, {n}, {id}, …); unknown fields are an error."""
+    """Fill ``pattern`` ({model}, {seed}, {n}, {id}, …); unknown fields are an error.
+
+    An empty field takes one separator next to it along (``{model}-{seed}-{id}`` with
+    no seed is ``model-7``, never ``model--7``).
+    """
+    formatter = string.Formatter()
     try:
-        names = {f for _, f, _, _ in string.Formatter().parse(pattern) if f}
+        parsed = list(formatter.parse(pattern))
     except ValueError as exc:  # e.g. "{seed" without its closing brace
         raise ExportError(f"The file-name pattern {pattern!r} is not valid: {exc}.") from None
+    names = {f for _, f, _, _ in parsed if f}
     missing = names - set(fields)
     if missing:
         raise ExportError(
             f"The file-name pattern uses {', '.join(sorted('{' + m + '}' for m in missing))}, "
             f"which this export does not have. Known: {', '.join(sorted(fields))}."
         )
-    try:
-        filled = pattern.format(**{k: ("" if v is None else v) for k, v in fields.items()})
-    except (ValueError, IndexError, KeyError) as exc:
-        raise ExportError(f"The file-name pattern {pattern!r} is not valid: {exc}.") from exc
+    values = {k: ("" if v is None else v) for k, v in fields.items()}
+    filled, drop_separator = "", False
+    for literal, name, spec, conversion in parsed:
+        if drop_separator and literal[:1] in SEPARATORS and literal:
+            literal = literal[1:]
+        drop_separator = False
+        filled += literal
+        if name is None:
+            continue
+        if not name:
+            raise ExportError(
+                f"The file-name pattern {pattern!r} is not valid: name each field, e.g. {{seed}}."
+            )
+        try:
+            value, _ = formatter.get_field(name, (), values)
+            text = formatter.format_field(formatter.convert_field(value, conversion), spec or "")
+        except (ValueError, IndexError, KeyError, AttributeError, TypeError) as exc:
+            raise ExportError(f"The file-name pattern {pattern!r} is not valid: {exc}.") from exc
+        if text:
+            filled += text
+        elif filled[-1:] and filled[-1] in SEPARATORS:
+            filled = filled[:-1]
+        else:
+            drop_separator = True
     return safe_component(filled)
 
 
@@ -96,8 +141,8 @@ def export_images(
     says: the window asks the person first and passes their answer.
     """
     names = planned_names(jobs, fmt, pattern)
-    if not 1 <= scale <= 64:
-        raise ExportError("The scale must be between 1 and 64.")
+    if not 1 <= scale <= MAX_SCALE:
+        raise ExportError(f"The scale must be between 1 and {MAX_SCALE}.")
     root = Path(folder).expanduser()
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -121,7 +166,7 @@ def export_images(
         except OSError as exc:
             raise ExportError(
                 f"Could not write {path.name}: {exc.strerror or exc}. "
-                f"{len(written)} images were written before this."
+                f"{counted(len(written), 'image')} written before this."
             ) from exc
         written.append(path)
         if progress:

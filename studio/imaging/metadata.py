@@ -1,8 +1,10 @@
-"""Write images with their recipe and an AI-generated disclosure; read the recipe back.
+"""Write images with their recipe and an honest disclosure; read the recipe back.
 
 PNG gets iTXt chunks (``latent-studio:recipe`` as JSON, ``Software``) plus XMP; JPEG
-and WebP get XMP. The XMP carries IPTC ``DigitalSourceType`` =
-``trainedAlgorithmicMedia``, which standard tools (exiftool) show, and the recipe.
+and WebP get XMP. The XMP carries the recipe and the IPTC ``DigitalSourceType`` that
+:func:`studio.imaging.provenance.digital_source_type` derives from it
+(``trainedAlgorithmicMedia`` for a model's picture, none for an untouched import),
+which standard tools (exiftool) show.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import io
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,20 +21,41 @@ import numpy as np
 from PIL import Image, PngImagePlugin
 
 from studio import __version__
+from studio.imaging.files import write_file
+from studio.imaging.provenance import TRAINED, digital_source_type, disclosure
 
 RECIPE_KEY = "latent-studio:recipe"
 SOFTWARE = f"Latent Studio {__version__}"
-DIGITAL_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
-DISCLOSURE = "AI-generated image, made with a trained generative model in Latent Studio."
+DIGITAL_SOURCE_TYPE = TRAINED  # a model's picture; see studio.imaging.provenance
+DISCLOSURE = disclosure(TRAINED)
+# The default ``source`` of the writers: derive the DigitalSourceType from the recipe.
+FROM_RECIPE = "from-recipe"
 FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
 
 
-def build_xmp(recipe: dict[str, Any] | None) -> bytes:
-    """An XMP packet declaring the image AI-generated, with the recipe as a property."""
+def source_of(recipe: dict[str, Any] | None, source: str | None = FROM_RECIPE) -> str | None:
+    """The DigitalSourceType to write: ``source`` itself, or the recipe's when it is
+    :data:`FROM_RECIPE` (a picture of many recipes, such as a sheet, passes its own)."""
+    return digital_source_type(recipe) if source == FROM_RECIPE else source
+
+
+def build_xmp(recipe: dict[str, Any] | None, source: str | None = FROM_RECIPE) -> bytes:
+    """An XMP packet with the recipe as a property and, when the picture is a model's
+    work, the IPTC DigitalSourceType and a sentence saying so."""
     recipe_xml = ""
     if recipe is not None:
         recipe_xml = (
             f"\n   <ls:recipe>{html.escape(json.dumps(recipe, sort_keys=True))}</ls:recipe>"
+        )
+    kind = source_of(recipe, source)
+    claim = ""
+    if kind:
+        claim = (
+            f"\n   <Iptc4xmpExt:DigitalSourceType>{html.escape(kind)}"
+            "</Iptc4xmpExt:DigitalSourceType>"
+            "\n   <dc:description><rdf:Alt>"
+            f'\n    <rdf:li xml:lang="x-default">{html.escape(disclosure(kind))}</rdf:li>'
+            "\n   </rdf:Alt></dc:description>"
         )
     packet = f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">
@@ -43,11 +65,7 @@ def build_xmp(recipe: dict[str, Any] | None) -> bytes:
     xmlns:xmp="http://ns.adobe.com/xap/1.0/"
     xmlns:dc="http://purl.org/dc/elements/1.1/"
     xmlns:ls="https://latent.studio/ns/1.0/">
-   <Iptc4xmpExt:DigitalSourceType>{DIGITAL_SOURCE_TYPE}</Iptc4xmpExt:DigitalSourceType>
-   <xmp:CreatorTool>{SOFTWARE}</xmp:CreatorTool>
-   <dc:description><rdf:Alt>
-    <rdf:li xml:lang="x-default">{DISCLOSURE}</rdf:li>
-   </rdf:Alt></dc:description>{recipe_xml}
+   <xmp:CreatorTool>{SOFTWARE}</xmp:CreatorTool>{claim}{recipe_xml}
   </rdf:Description>
  </rdf:RDF>
 </x:xmpmeta>
@@ -56,11 +74,16 @@ def build_xmp(recipe: dict[str, Any] | None) -> bytes:
 
 
 def encode_image(
-    rgb: np.ndarray, fmt: str, recipe: dict[str, Any] | None = None, quality: int = 95
+    rgb: np.ndarray,
+    fmt: str,
+    recipe: dict[str, Any] | None = None,
+    quality: int = 95,
+    source: str | None = FROM_RECIPE,
 ) -> bytes:
-    """Encode uint8 (H, W, 3) as PNG/JPEG/WEBP bytes with recipe and disclosure inside."""
+    """Encode uint8 (H, W, 3) as PNG/JPEG/WEBP bytes with recipe and disclosure inside
+    (``source``: the DigitalSourceType, by default the recipe's, None for no claim)."""
     img = Image.fromarray(np.ascontiguousarray(rgb[..., :3]).astype(np.uint8))
-    xmp = build_xmp(recipe)
+    xmp = build_xmp(recipe, source)
     buf = io.BytesIO()
     fmt = fmt.upper()
     if fmt == "PNG":
@@ -84,22 +107,18 @@ def save_image(
     path: str | os.PathLike[str],
     recipe: dict[str, Any] | None = None,
     quality: int = 95,
+    source: str | None = FROM_RECIPE,
 ) -> Path:
-    """Write an image atomically in the format its suffix names, with metadata."""
+    """Write an image atomically in the format its suffix names, with metadata.
+
+    The file gets the permissions the umask gives (0644 under 022), like any program's
+    output; ``source`` is as for :func:`encode_image`.
+    """
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise ValueError(f"Cannot tell the format of {path.name}; use .png, .jpg or .webp.")
-    data = encode_image(rgb, fmt, recipe, quality)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_file(path, encode_image(rgb, fmt, recipe, quality, source))
 
 
 _RECIPE_XMP = re.compile(rb"<ls:recipe>(.*?)</ls:recipe>", re.S)

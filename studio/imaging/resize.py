@@ -8,6 +8,7 @@ import numpy as np
 from PIL import Image
 
 ResizePolicy = Literal["crop", "pad", "stretch"]
+MAX_SCALE = 64  # the largest whole-number enlargement an export may ask for
 
 
 def fit_square(

@@ -33,21 +33,37 @@ from PySide6.QtWidgets import (
 from studio.app.tasks import Task
 from studio.imaging.export import (
     DEFAULT_PATTERN,
+    PATTERN_FIELDS,
     Conflict,
     ExportError,
     ExportJob,
+    counted,
     export_images,
     planned_names,
 )
-from studio.imaging.grid import contact_sheet
-from studio.imaging.metadata import save_image
-from studio.imaging.resize import fit_square, scale_image
 from studio.ui.naming import named
 
 FORMATS = (("PNG", "png"), ("JPEG", "jpeg"), ("WebP", "webp"))
 MAX_SCALE = 16
-SHEET_TILE = 128
 FOLDER_KEY = "export/folder"
+
+
+def scale_controls(prefix: str) -> tuple[QSpinBox, QComboBox]:
+    """The scale (1–16×) and pixels (crisp or smooth) controls every export dialog has,
+    named ``{prefix}Scale`` and ``{prefix}Sampling``; the sampling's data is ``smooth``."""
+    spin = named(QSpinBox(), f"{prefix}Scale")
+    spin.setRange(1, MAX_SCALE)
+    spin.setSuffix("×")
+    spin.setToolTip("Enlarge by a whole number, so every pixel stays a square")
+    sampling = named(QComboBox(), f"{prefix}Sampling")
+    sampling.addItem("Crisp (nearest)", False)
+    sampling.addItem("Smooth", True)
+    return spin, sampling
+
+
+def pattern_tooltip() -> str:
+    """The file-name fields, one a line, for the pattern box."""
+    return "Fields:\n" + "\n".join(f"{{{k}}}: {v}" for k, v in PATTERN_FIELDS.items())
 
 
 @dataclass(frozen=True)
@@ -82,9 +98,8 @@ def ask_conflict(parent: QWidget | None, folder: Path, existing: Sequence[str]) 
     box.setObjectName("exportConflictBox")
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle("Files already exist")
-    box.setText(
-        f"{len(existing)} file{'s' if len(existing) != 1 else ''} already exist in {folder}:"
-    )
+    verb = "exists" if len(existing) == 1 else "exist"
+    box.setText(f"{counted(len(existing), 'file')} already {verb} in {folder}:")
     box.setInformativeText(shown)
     replace = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
     both = box.addButton("Keep both", QMessageBox.ButtonRole.AcceptRole)
@@ -157,20 +172,6 @@ def start_export(
     return Task(run)
 
 
-def sheet_tile(image: np.ndarray, size: int = SHEET_TILE) -> np.ndarray:
-    """One contact-sheet tile: whole-number nearest scaling when it fits, else fitted."""
-    h, w = image.shape[:2]
-    if h == w and size % h == 0:
-        return scale_image(image[..., :3], size // h)
-    return fit_square(np.ascontiguousarray(image[..., :3]), size)
-
-
-def write_sheet(images: Sequence[np.ndarray], captions: Sequence[str], path: Path) -> Path:
-    """A captioned contact sheet of ``images`` as one PNG (with the AI disclosure)."""
-    sheet = contact_sheet([sheet_tile(i) for i in images], captions=list(captions))
-    return save_image(sheet, path)
-
-
 class ExportDialog(QDialog):
     """Format, scale, sampling, folder, file-name pattern, and what to export."""
 
@@ -188,17 +189,12 @@ class ExportDialog(QDialog):
         self.format_combo = named(QComboBox(), "exportFormat")
         for label, fmt in FORMATS:
             self.format_combo.addItem(label, fmt)
-        self.scale_spin = named(QSpinBox(), "exportScale")
-        self.scale_spin.setRange(1, MAX_SCALE)
-        self.scale_spin.setSuffix("×")
-        self.sampling = named(QComboBox(), "exportSampling")
-        self.sampling.addItem("Crisp (nearest)", False)
-        self.sampling.addItem("Smooth", True)
+        self.scale_spin, self.sampling = scale_controls("export")
         self.folder_edit = named(QLineEdit(str(default_folder(settings))), "exportFolder")
         self.folder_edit.setMinimumWidth(340)
         self.browse = named(QPushButton("Choose…"), "exportBrowse")
         self.pattern_edit = named(QLineEdit(DEFAULT_PATTERN), "exportPattern")
-        self.pattern_edit.setToolTip("Fields: {model}, {seed}, {n} (1, 2, …), {id} (gallery items)")
+        self.pattern_edit.setToolTip(pattern_tooltip())
         self.current_radio = named(QRadioButton("The image on the canvas"), "exportCurrent")
         self.selection_radio = named(
             QRadioButton(f"The {selected} selected gallery image{'s' if selected != 1 else ''}"),
@@ -253,7 +249,7 @@ class ExportDialog(QDialog):
             planned_names(
                 [
                     ExportJob(
-                        np.zeros((1, 1, 3), np.uint8), None, {"model": "m", "seed": 0, "id": 0}
+                        np.zeros((1, 1, 3), np.uint8), None, dict.fromkeys(PATTERN_FIELDS, "1")
                     )
                 ],
                 options.fmt,

@@ -16,17 +16,17 @@ from PySide6.QtWidgets import QDialog
 
 from studio.app.tasks import Task
 from studio.gallery import Item
-from studio.gallery.recipes import export_job
+from studio.gallery.recipes import export_job, sheet_caption
 from studio.imaging.decode import ImageError
-from studio.imaging.export import ExportError, ExportJob
+from studio.imaging.export import ExportError, ExportJob, counted
+from studio.imaging.grid import save_sheet
+from studio.ui import sheet_dialog
 from studio.ui.export_dialog import (
     ExportDialog,
     ExportOptions,
-    ask_save_path,
     default_folder,
     settle_path,
     start_export,
-    write_sheet,
 )
 from studio.ui.morph_dialog import MorphDialog, morph_recipes, suggested_morph_path
 
@@ -34,11 +34,7 @@ if TYPE_CHECKING:
     from studio.ui.gallery_actions import GalleryActions
 
 
-def caption(item: Item) -> str:
-    """A contact-sheet caption: model and seed, or the imported file's name."""
-    if item.model and item.seed is not None:
-        return f"{item.model} {item.seed}"
-    return item.title or item.model or f"#{item.id}"
+caption = sheet_caption  # model and seed, or the imported file's name
 
 
 class GalleryExports(QObject):
@@ -77,7 +73,8 @@ class GalleryExports(QObject):
         info = self._window.controller.model_info
         sha = info.sha256 if info is not None and info.name == shown.model else ""
         recipe = {**shown.to_request().to_dict(), "model_sha256": sha}
-        return ExportJob(frame, recipe, {"model": shown.model, "seed": shown.seed, "id": ""})
+        fields = {"model": shown.model, "seed": shown.seed, "id": "", "title": ""}
+        return ExportJob(frame, recipe, fields)
 
     # ------------------------------------------------------------------ images
 
@@ -115,26 +112,32 @@ class GalleryExports(QObject):
 
     def _exported(self, paths: list[Path]) -> None:
         folder = paths[0].parent if paths else ""
-        self._window.status.showMessage(f"Exported {len(paths)} image(s) to {folder}", 6000)
+        self._window.status.showMessage(
+            f"Exported {counted(len(paths), 'image')} to {folder}", 6000
+        )
         self.exported.emit(paths)
 
     # ------------------------------------------------------------------ contact sheet
 
     def export_sheet(
-        self, path: Path | None = None, ids: Sequence[int] | None = None
+        self,
+        path: Path | None = None,
+        ids: Sequence[int] | None = None,
+        scale: int = 1,
+        smooth: bool = False,
     ) -> Task | None:
-        """The selection as one captioned PNG."""
+        """The selection as one captioned PNG, enlarged ``scale`` times (crisp or smooth);
+        with no ``path``, the sheet dialog asks for the file, scale and pixels."""
         ids = list(ids if ids is not None else self.actions.panel.selected_ids())
         if not ids:
             self.actions.report("Select the gallery images to put on the contact sheet.")
             return None
         if path is None:
             suggested = default_folder(self._window.settings) / "contact-sheet.png"
-            path = ask_save_path(
-                self._window, "Export contact sheet", suggested, "PNG image (*.png)"
-            )
-            if path is None:
+            chosen = sheet_dialog.ask_sheet_options(self._window, suggested, len(ids))
+            if chosen is None:
                 return None
+            path, scale, smooth = chosen.path, chosen.scale, chosen.smooth
         path = settle_path(self._window, path.with_suffix(".png"))
         if path is None:
             return None
@@ -144,12 +147,14 @@ class GalleryExports(QObject):
             self.actions.report(str(exc))
             return None
         images = [image for _, image in pairs]
+        recipes = [item.recipe for item, _ in pairs]
         captions = [caption(item) for item, _ in pairs]
         target = path
 
         def work(_progress: Callable[[float], None]) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
-            return write_sheet(images, captions, target)
+            # A sheet too large is a ValueError: the task reports it in one line.
+            return save_sheet(images, target, recipes, captions, scale, smooth)
 
         task = Task(work)
         task.signals.done.connect(self._sheet_saved)

@@ -28,9 +28,10 @@ from studio.app.tasks import Task
 from studio.engine import JobEvent, RenderMorph
 from studio.gallery import Item
 from studio.gallery.recipes import morph_recipe_dicts
-from studio.imaging.animation import mp4_available, save_gif, save_mp4
+from studio.imaging.animation import mp4_available, save_gif, save_mp4, scaled_frames
+from studio.imaging.export import counted
 from studio.pipelines.render import Recipe
-from studio.ui.export_dialog import ask_save_path, settle_path
+from studio.ui.export_dialog import ask_save_path, scale_controls, settle_path
 from studio.ui.naming import named
 
 if TYPE_CHECKING:
@@ -90,6 +91,7 @@ class MorphDialog(QDialog):
         self.fps.setRange(1, 60)
         self.fps.setValue(12)
         self.fps.setSuffix(" fps")
+        self.scale_spin, self.sampling = scale_controls("morph")
         self.path_edit = named(QLineEdit(str(suggested)), "morphPath")
         self.path_edit.setMinimumWidth(340)
         self.browse = named(QPushButton("Choose…"), "morphBrowse")
@@ -97,7 +99,8 @@ class MorphDialog(QDialog):
         self.progress.setRange(0, 100)
         self.progress.setValue(0)
         self.status = named(
-            QLabel(f"{len(self.recipes)} images of {self.recipes[0].model}"), "morphStatus"
+            QLabel(f"{counted(len(self.recipes), 'image')} of {self.recipes[0].model}"),
+            "morphStatus",
         )
         self.status.setWordWrap(True)
         self.buttons = QDialogButtonBox()
@@ -116,6 +119,8 @@ class MorphDialog(QDialog):
         form.addRow("Loop", self.loop)
         form.addRow("Format", self.format)
         form.addRow("Speed", self.fps)
+        form.addRow("Scale", self.scale_spin)
+        form.addRow("Pixels", self.sampling)
         form.addRow("File", path_row)
         form.addRow(self.progress)
         form.addRow(self.status)
@@ -180,14 +185,16 @@ class MorphDialog(QDialog):
             self._done("Not written: the file exists.", failed=False)
             return
         frames, fps = payload, self.fps.value()
+        scale, smooth = self.scale_spin.value(), bool(self.sampling.currentData())
         note = morph_recipe_note(self.recipes, self.frames.value(), *self._path_and_loop())
-        self.status.setText(f"Writing {len(frames)} frames to {path.name}…")
+        self.status.setText(f"Writing {counted(len(frames), 'frame')} to {path.name}…")
 
         def write(progress: Callable[[float], None]) -> Path:
             path.parent.mkdir(parents=True, exist_ok=True)
+            big = scaled_frames(frames, scale, smooth)  # as a single export scales
             if path.suffix.lower() == ".mp4":
-                return save_mp4(frames, path, fps)
-            return save_gif(frames, path, fps, note)
+                return save_mp4(big, path, fps, note)
+            return save_gif(big, path, fps, note)
 
         task = Task(write)
         task.signals.done.connect(self._written)

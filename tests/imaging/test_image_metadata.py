@@ -38,9 +38,13 @@ def test_png_pixels_exact_and_xmp_in_text_chunk(tmp_path):
         assert img.text["Software"].startswith("Latent Studio")
 
 
-def test_disclosure_written_even_without_recipe(tmp_path):
-    path = save_image(_img(), tmp_path / "b.jpg")
-    data = path.read_bytes()
+def test_no_recipe_no_ai_claim_unless_the_writer_says_so(tmp_path):
+    # No recipe: the studio did not make the picture (a plain import), so no AI claim.
+    data = save_image(_img(), tmp_path / "b.jpg").read_bytes()
+    assert b"DigitalSourceType" not in data and b"AI-generated" not in data
+    assert read_recipe(data) is None
+    # A picture of many recipes (a contact sheet) passes its own source.
+    data = save_image(_img(), tmp_path / "c.jpg", source=DIGITAL_SOURCE_TYPE).read_bytes()
     assert DIGITAL_SOURCE_TYPE.encode() in data
     assert read_recipe(data) is None
 

@@ -49,7 +49,7 @@ def test_export_png_then_drop_it_back_gives_the_recipe_and_the_pixels(
     frame = wait_for_frame(qtbot, window)
     state = window.state
     [path] = export(qtbot, actions, ExportOptions(tmp_path / "out"))
-    assert path.name == "tiny-gan-21-1.png"
+    assert path.name == "tiny-gan-21.png"  # the canvas image has no gallery id: no "-"
     assert np.array_equal(np.asarray(Image.open(path).convert("RGB")), frame)
     recipe = read_recipe(path.read_bytes())
     assert recipe is not None and recipe["seed"] == 21 and recipe["edits"][1] == -1.2
@@ -106,7 +106,7 @@ def test_a_name_collision_asks_and_respects_the_answer(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     actions = gallery_of(window)
-    target = tmp_path / "tiny-gan-0-1.png"
+    target = tmp_path / "tiny-gan-0.png"
     target.write_bytes(b"mine")
     asked: list[list[str]] = []
     answer: dict[str, str | None] = {"value": "skip"}
@@ -118,17 +118,17 @@ def test_a_name_collision_asks_and_respects_the_answer(
     monkeypatch.setattr(export_dialog, "ask_conflict", ask)
     options = ExportOptions(tmp_path)
     assert export(qtbot, actions, options) == []
-    assert asked == [["tiny-gan-0-1.png"]] and target.read_bytes() == b"mine"
+    assert asked == [["tiny-gan-0.png"]] and target.read_bytes() == b"mine"
 
     answer["value"] = "rename"
     [both] = export(qtbot, actions, options)
-    assert both.name == "tiny-gan-0-1 (2).png" and target.read_bytes() == b"mine"
+    assert both.name == "tiny-gan-0 (2).png" and target.read_bytes() == b"mine"
 
     answer["value"] = None  # cancel: nothing written, no task
     assert actions.exports.export(options) is None
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "tiny-gan-0-1 (2).png",
-        "tiny-gan-0-1.png",
+        "tiny-gan-0 (2).png",
+        "tiny-gan-0.png",
     ]
 
     answer["value"] = "overwrite"
@@ -157,7 +157,9 @@ def test_the_export_dialog(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> 
     assert (dialog.scale_spin.minimum(), dialog.scale_spin.maximum()) == (1, 16)
     formats = [dialog.format_combo.itemText(i) for i in range(dialog.format_combo.count())]
     assert formats == ["PNG", "JPEG", "WebP"]
-    assert dialog.pattern_edit.text() == "{model}-{seed}-{n}"
+    assert dialog.pattern_edit.text() == "{model}-{seed}-{id}"
+    for field in ("{model}", "{seed}", "{id}", "{n}", "{title}"):
+        assert field in dialog.pattern_edit.toolTip()
     assert dialog.current_radio.isChecked() and not dialog.selection_radio.isEnabled()
     dialog.folder_edit.setText(str(tmp_path / "x"))
     dialog.pattern_edit.setText("{bad")
