@@ -157,7 +157,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from studio.engine import RenderLatent
     from studio.imaging.metadata import read_recipe, save_image
     from studio.models.catalog import ModelNotFound, resolve_model
-    from studio.models.checkpoint import file_sha256
+    from studio.models.identity import model_sha256
     from studio.pipelines.render import Recipe
 
     try:
@@ -173,7 +173,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     except (ValueError, ModelNotFound) as exc:
         raise CliError(str(exc)) from None
     want = raw.get("model_sha256")
-    if want and want != file_sha256(path):
+    if want and want != model_sha256(path):
         print(
             f"warning: {recipe.model} differs from the model that made this image; "
             "the pixels may differ.",

@@ -19,6 +19,7 @@ from studio.cli.gallery import (
     cmd_render,
 )
 from studio.cli.sample import cmd_generate, cmd_metrics, cmd_models
+from studio.cli.showcase import add_showcase_parser
 from studio.cli.train import cmd_data_emoji, cmd_data_scan, cmd_export, cmd_train
 
 
@@ -219,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", required=True)
     r.add_argument("--device", default="auto")
     r.set_defaults(func=cmd_render)
+    add_showcase_parser(sub)
     return p
 
 

@@ -49,7 +49,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if not 0.0 <= args.truncation <= 2.0:
         raise CliError("--truncation must be between 0 and 2.")
     from studio.imaging.metadata import save_image
-    from studio.models.checkpoint import file_sha256
+    from studio.models.identity import model_sha256
     from studio.pipelines.render import Recipe
     from studio.pipelines.sample import GenerateRequest, class_labels, generate_images
 
@@ -61,7 +61,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     images = generate_images(model, req)
     latents = model.module.sample_latents(args.count, args.seed).numpy()
     labels = class_labels(model, args.count, label, args.seed)
-    sha = file_sha256(model.path)
+    sha = model_sha256(model.path)
     written = []
     for i, img in enumerate(images):
         # Image i is row i of the seed's draw: the recipe keeps that latent explicitly.

@@ -29,12 +29,16 @@ from studio.ui.gallery_export import GalleryExports
 from studio.ui.gallery_menus import add_gallery_actions
 from studio.ui.gallery_model import GalleryListModel
 from studio.ui.gallery_panel import FileDrops, GalleryPanel, accept_file_drops
+from studio.ui.persistence import read_bool
 
 if TYPE_CHECKING:
     from studio.ui.window import MainWindow
 
 log = logging.getLogger(__name__)
 
+# Set when the person closes the gallery dock, cleared when they open it again: a
+# gallery with items opens with its dock shown, unless it was closed on purpose.
+CLOSED_KEY = "gallery/closed"
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp *.tif *.tiff);;All files (*)"
 
 
@@ -61,6 +65,7 @@ class GalleryActions(QObject):
         self._notes: dict[str, str] = {}
         self._expected_sha: tuple[str, str] | None = None
         self.gallery: Gallery | None = None
+        self.user_closed = read_bool(window.settings, CLOSED_KEY, False)
         self.loader = ThumbnailLoader(self.root, self)
         self.model = GalleryListModel(self.loader, self.note_for, self)
         self.panel = GalleryPanel(self.model)
@@ -117,6 +122,10 @@ class GalleryActions(QObject):
         self.controller.modelReady.connect(self._model_ready)
         self.dock.dockLocationChanged.connect(self._docked)
         self.dock.visibilityChanged.connect(self._visibility)
+        self.dock.toggleViewAction().triggered.connect(
+            lambda checked: self._set_closed(False) if checked else None
+        )
+        self.dock.installEventFilter(self)
         self.window.installEventFilter(self)
 
     # ------------------------------------------------------------------ public
@@ -148,6 +157,17 @@ class GalleryActions(QObject):
             self.report(f"The gallery cannot be read: {exc}.")
             return
         self.model.set_ids(ids)
+
+    def show_at_start(self) -> None:
+        """Show the dock when the gallery has items, unless the person closed it."""
+        if self.gallery is None or self.user_closed:
+            return
+        try:
+            empty = self.gallery.count() == 0
+        except sqlite3.Error:
+            return
+        if not empty:
+            self.dock.show()
 
     def report(self, text: str) -> None:
         """Say what went wrong, above the canvas and in the status bar."""
@@ -355,6 +375,7 @@ class GalleryActions(QObject):
         for item in items[-self.model.cache_size :]:
             image = QImage.fromData(self.gallery.thumbnail(item.id))
             self.model.put(item.id, image, item)
+        self._set_closed(False)
         self.dock.show()
         self.dock.raise_()
         self.panel.select_ids([i.id for i in reversed(items)])
@@ -383,10 +404,18 @@ class GalleryActions(QObject):
         wide = area in (Qt.DockWidgetArea.BottomDockWidgetArea, Qt.DockWidgetArea.TopDockWidgetArea)
         self.panel.set_wide(wide)
 
+    def _set_closed(self, closed: bool) -> None:
+        if closed != self.user_closed:
+            self.user_closed = closed
+            self.window.settings.setValue(CLOSED_KEY, closed)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Stop the thumbnail thread when the window closes."""
+        """Stop the thumbnail thread when the window closes; remember that the person
+        closed the dock (its close button and the Panels menu both close it)."""
         if watched is self.window and event.type() == QEvent.Type.Close:
             self.shutdown()
+        elif watched is self.dock and event.type() == QEvent.Type.Close:
+            self._set_closed(True)
         return False
 
 

@@ -124,10 +124,13 @@ class MainWindow(QMainWindow):
         self.train_panel = install_train_panel(self)
         self.gallery = install_gallery(self)
         self._busy_timer = QTimer(self, singleShot=True, interval=BUSY_DELAY_MS)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._wire()
 
         if not restore_window(self):
             self.resize(1280, 820)
+        self.gallery.show_at_start()
         with QSignalBlocker(self.theme_action):
             self.theme_action.setChecked(self.dark_theme)
         self.set_dark_theme(self.dark_theme)
