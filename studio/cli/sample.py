@@ -30,6 +30,9 @@ def cmd_models(args: argparse.Namespace) -> int:
         return 0
     rows = [("NAME", "ARCH", "RES", "DATA", "LICENCE", "SIZE")]
     for e in entries:
+        if e.error:  # marked here, its reason on stderr below
+            rows.append((e.name, "bad", "-", "-", "-", f"{e.size_mb:.1f} MB"))
+            continue
         rows.append(
             (e.name, e.arch, f"{e.resolution}px", e.data_name, e.licence, f"{e.size_mb:.1f} MB")
         )

@@ -117,7 +117,13 @@ class ModelEntry:
 
 
 def _entry(path: Path, source: str) -> ModelEntry:
-    size = path.stat().st_size
+    """One file's entry; whatever is wrong with the file becomes its ``error``."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:  # gone or unreadable since the folder was listed
+        return ModelEntry(
+            path.stem, path, {}, 0, source, f"Cannot read {path.name}: {exc.strerror}."
+        )
     if path.suffix.lower() != ".safetensors":
         return ModelEntry(path.stem, path, {}, size, source, "not a safetensors file")
     try:

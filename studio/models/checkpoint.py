@@ -11,7 +11,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import struct
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,12 +21,14 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+# CheckpointError lives with the header parser (which needs no torch); imported from here.
+from studio.models.header import CheckpointError as CheckpointError
+from studio.models.header import read_safetensors_header
 from studio.models.registry import build, config_from_dict, get_arch
 
 FORMAT_VERSION = 1
 META_KEY = "latent_studio"
 MAX_CHECKPOINT_BYTES = 2 * 1024**3
-MAX_HEADER_BYTES = 64 * 1024 * 1024
 PICKLE_SUFFIXES = {".pt", ".pth", ".pkl", ".ckpt"}
 # Tensors stored beside the model that the model itself does not use (a GAN's
 # discriminator, kept so fine-tuning can start from it).
@@ -47,10 +48,6 @@ META_TYPES: dict[str, tuple[type, str]] = {
     "classes": (list, "a list"),
     "directions": (dict, "an object"),
 }
-
-
-class CheckpointError(ValueError):
-    """A checkpoint could not be used; the message is for people."""
 
 
 @dataclass
@@ -128,45 +125,18 @@ def save_checkpoint(
 
 
 def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read and check a safetensors header without loading tensors; returns our metadata."""
+    """Read and check a safetensors header without loading tensors; returns our metadata.
+
+    Every field of the header is checked (see ``studio.models.header``); anything wrong
+    is a ``CheckpointError`` naming the file.
+    """
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as fh:
-            raw = fh.read(8)
-            if len(raw) < 8:
-                raise CheckpointError(f"{path.name} is too short to be a safetensors file.")
-            (header_len,) = struct.unpack("<Q", raw)
-            if header_len > min(MAX_HEADER_BYTES, size - 8):
-                raise CheckpointError(
-                    f"{path.name} is not a valid safetensors file (header length is wrong)."
-                )
-            header_bytes = fh.read(header_len)
-    except OSError as exc:
-        raise CheckpointError(f"Cannot read {path.name}: {exc.strerror or exc}.") from exc
-    try:
-        header = json.loads(header_bytes)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"{path.name} has an unreadable safetensors header.") from exc
-    if not isinstance(header, dict):
-        raise CheckpointError(f"{path.name} has an unreadable safetensors header.")
-    md = header.get("__metadata__") or {}
-    if META_KEY not in md:
+    metadata = read_safetensors_header(path).metadata
+    if META_KEY not in metadata:
         raise CheckpointError(
             f"{path.name} is a safetensors file but not a Latent Studio model (no metadata)."
         )
-    meta = _parse_meta(md[META_KEY], path.name)
-    end = 0
-    for key, info in header.items():
-        if key == "__metadata__":
-            continue
-        offsets = info.get("data_offsets", [0, 0]) if isinstance(info, dict) else [0, 0]
-        end = max(end, int(offsets[1]))
-    if 8 + header_len + end > size:
-        raise CheckpointError(
-            f"{path.name} is truncated: its tensors run past the end of the file."
-        )
-    return meta
+    return _parse_meta(metadata[META_KEY], path.name)
 
 
 def _parse_meta(text: object, name: str) -> dict[str, Any]:
@@ -174,7 +144,7 @@ def _parse_meta(text: object, name: str) -> dict[str, Any]:
     type; ``CheckpointError`` naming the problem otherwise."""
     try:
         meta = json.loads(text) if isinstance(text, str) else None
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # bad JSON, an over-long number, deep nesting
         meta = None
     if not isinstance(meta, dict):
         raise CheckpointError(f"{name} has corrupt Latent Studio metadata.")
@@ -223,6 +193,12 @@ def _load_pickle_format(path: Path) -> tuple[dict[str, Any], dict[str, torch.Ten
     state = obj.get("state_dict")
     if not isinstance(state, dict):
         raise CheckpointError(f"{path.name} has no state_dict.")
+    for key, value in state.items():
+        # weights_only lets plain numbers, strings and lists through as well as tensors.
+        if not (isinstance(key, str) and isinstance(value, torch.Tensor)):
+            raise CheckpointError(
+                f"{path.name}: state_dict entry {str(key)[:80]!r} is not a tensor."
+            )
     return _parse_meta(obj[META_KEY], path.name), state
 
 
@@ -260,6 +236,38 @@ def check_state(module: nn.Module, state: dict[str, torch.Tensor], name: str) ->
             raise CheckpointError(f"{name}: tensor {key} has the wrong type ({got.dtype}).")
 
 
+def _build_for(arch: Any, cfg: Any, state: dict[str, torch.Tensor], name: str) -> nn.Module:
+    """Build ``arch`` from ``cfg`` once ``state`` is known to fit it.
+
+    The shapes are checked on a module built on the meta device first (no memory), so a
+    config asking for a vast network is refused instead of allocated.
+    """
+    try:
+        with torch.device("meta"):
+            shapes = build(arch.name, cfg)
+        check_state(shapes, state, name)
+        return build(arch.name, cfg)
+    except (TypeError, ValueError, RuntimeError, OverflowError, MemoryError) as exc:
+        if isinstance(exc, CheckpointError):
+            raise
+        raise CheckpointError(f"{name}: its config does not build a {arch.name}: {exc}") from None
+
+
+def check_finite(state: dict[str, torch.Tensor], name: str, prefix: str = "") -> None:
+    """Refuse floating tensors holding NaN or infinity: such a model draws black images
+    without any error. Checked once at load, by one sum per tensor: NaN and infinity
+    always carry into a sum, so only a non-finite sum (which finite but huge weights can
+    also give) needs the exact, five times slower element check."""
+    for key, value in state.items():
+        if not value.is_floating_point() or bool(torch.isfinite(value.sum())):
+            continue
+        if not bool(torch.isfinite(value).all()):
+            raise CheckpointError(
+                f"{name} is damaged: tensor {prefix}{key} holds values that are not finite "
+                "numbers (NaN or infinity)."
+            )
+
+
 def load_checkpoint(
     path: str | os.PathLike[str], device: str | torch.device = "cpu"
 ) -> LoadedModel:
@@ -282,16 +290,17 @@ def load_checkpoint(
             f"{path.name}: unknown model file type {path.suffix!r}; use .safetensors."
         )
     arch, cfg = _check_meta(meta, path.name)
-    module = build(arch.name, cfg)
     extras = {
         k[len(EXTRA_PREFIX) :]: v.float() if v.is_floating_point() else v
         for k, v in state.items()
         if k.startswith(EXTRA_PREFIX)
     }
     state = {k: v for k, v in state.items() if not k.startswith(EXTRA_PREFIX)}
-    check_state(module, state, path.name)
+    module = _build_for(arch, cfg, state, path.name)
     # Stored fp16 to keep files small; compute in fp32.
     state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+    check_finite(state, path.name)
+    check_finite(extras, path.name, prefix=EXTRA_PREFIX)
     module.load_state_dict(state, strict=True)
     module.eval().requires_grad_(False).to(device)
     return LoadedModel(
