@@ -9,7 +9,8 @@ import torch
 from torch import nn
 
 from studio.models.catalog import ModelNotFound, resolve_model
-from studio.models.checkpoint import CheckpointError, file_sha256, load_checkpoint, read_meta
+from studio.models.checkpoint import CheckpointError, load_checkpoint, read_meta
+from studio.models.identity import model_sha256
 
 DISC_PREFIX = "discriminator."
 
@@ -69,7 +70,7 @@ def lineage(init_from: str, kind: str) -> dict[str, Any]:
         "command": training.get("command"),
         "steps": training.get("steps"),
         "seconds": training.get("seconds"),
-        "sha256": file_sha256(path),
+        "sha256": model_sha256(path),
     }
     origin: dict[str, Any] = {"model": init_from}
     origin.update({k: v for k, v in found.items() if v is not None})

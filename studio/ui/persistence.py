@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from studio.app.session import SessionState
+from studio.app.session import MAX_SEED, SessionState
 
 if TYPE_CHECKING:
     from studio.ui.window import MainWindow
@@ -37,9 +37,21 @@ def read_float(settings: QSettings, key: str, default: float) -> float:
         return default
 
 
-def initial_state(settings: QSettings, usable: list[str]) -> SessionState:
+def showcase_seed(meta: dict[str, object]) -> int:
+    """The seed a model opens on: its file's measured ``default_seed`` (see
+    ``latent-studio showcase``), else 0."""
+    value = meta.get("default_seed")
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_SEED:
+        return value
+    return 0
+
+
+def initial_state(
+    settings: QSettings, usable: list[str], seeds: dict[str, int] | None = None
+) -> SessionState:
     """The saved session if it still makes sense, else a fresh one on ``FIRST_MODEL``
-    (or the first usable model where that one is missing)."""
+    (or the first usable model where that one is missing) at that model's showcase seed
+    (``seeds``: model name → seed)."""
     saved: SessionState | None = None
     raw = settings.value(STATE_KEY, "")
     if raw:
@@ -53,7 +65,7 @@ def initial_state(settings: QSettings, usable: list[str]) -> SessionState:
     if saved is not None:  # the model went away: keep the seed, on the first model
         # (its slider values and layers were another model's directions)
         return replace(saved, model=model, layers=None, edits=(0.0,) * len(saved.edits))
-    return SessionState(model)
+    return SessionState(model, seed=(seeds or {}).get(model, 0))
 
 
 def save_window(window: MainWindow) -> None:

@@ -30,7 +30,13 @@ from studio.ui.latent_panel import LatentPanel
 from studio.ui.model_picker import ModelPicker
 from studio.ui.naming import named
 from studio.ui.notice import NoticeBar
-from studio.ui.persistence import initial_state, read_bool, restore_window, save_window
+from studio.ui.persistence import (
+    initial_state,
+    read_bool,
+    restore_window,
+    save_window,
+    showcase_seed,
+)
 from studio.ui.status import StudioStatusBar
 from studio.ui.theme import apply_theme, canvas_colour
 from studio.ui.train_dock import install_train_panel
@@ -99,7 +105,9 @@ class MainWindow(QMainWindow):
         self.bridge = EngineBridge(engine, self)
         entries = list_models()
         usable = [e.name for e in entries if not e.error]
-        self.controller = SessionController(self.bridge, initial_state(self.settings, usable), self)
+        seeds = {e.name: showcase_seed(e.meta) for e in entries if not e.error}
+        start = initial_state(self.settings, usable, seeds)
+        self.controller = SessionController(self.bridge, start, self)
         self.clean_shutdown: bool | None = None
         self._closed = False
         self.dark_theme = read_bool(self.settings, "ui/dark", True)
@@ -115,7 +123,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.model_picker = ModelPicker(self.controller, entries)
-        self.latent_panel = LatentPanel(self.controller)
+        self.latent_panel = LatentPanel(self.controller, settings=self.settings)
         self.docks: list[QDockWidget] = [self._controls_dock()]
         self.docks += [self._later_dock(*panel) for panel in LATER_PANELS]
         self.status = StudioStatusBar()

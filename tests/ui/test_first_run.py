@@ -125,3 +125,22 @@ def test_first_frame_mode_paints_and_quits(model_dir: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "First frame painted in" in done.stdout and "offscreen" in done.stdout
+
+
+def test_a_first_start_opens_on_the_models_showcase_seed(qtbot, model_dir: Path) -> None:
+    from studio.models.identity import rewrite_metadata
+    from studio.ui.persistence import showcase_seed
+
+    from .helpers import open_window, wait_for_frame
+
+    rewrite_metadata(model_dir / "tiny-gan.safetensors", {"default_seed": 17})
+    window = open_window(qtbot)
+    try:
+        assert window.controller.state.model == "tiny-gan"
+        assert window.controller.state.seed == 17
+        wait_for_frame(qtbot, window)
+    finally:
+        window.close()
+    # A damaged value is no seed at all.
+    assert showcase_seed({"default_seed": -3}) == showcase_seed({"default_seed": "x"}) == 0
+    assert showcase_seed({"default_seed": True}) == 0 and showcase_seed({}) == 0
