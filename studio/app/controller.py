@@ -9,17 +9,26 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from dataclasses import replace
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from studio.app.bridge import EngineBridge
 from studio.app.session import DEFAULT_SLIDERS, SessionState, fresh_start
-from studio.engine import ComputeDirections, JobEvent, LoadModel
-from studio.engine.handlers import DirectionsInfo, ModelInfo, RenderResult
+from studio.engine import ComputeDirections, JobEvent, LoadModel, RenderLatent
+from studio.engine.handlers import DirectionsInfo, ModelInfo, RenderResult, StripResult
+from studio.engine.requests import RenderDirectionStrip
 
 log = logging.getLogger(__name__)
+
+STRIP_AMOUNTS = (-2.0, 0.0, 2.0)  # what a direction's hover strip shows
+STRIP_CACHE = 64  # strips kept (a few KB each for the shipped models)
+# A strip is known by the picture it starts from (the slider's own value left out: the
+# strip sets it) and the direction.
+StripKey = tuple[RenderLatent, int]
 
 
 class StateCommand(QUndoCommand):
@@ -48,13 +57,15 @@ class SessionController(QObject):
     Signals: ``stateChanged(SessionState)`` when widgets should show a new state (undo,
     redo, commits, restore); ``frameReady(RenderResult, SessionState, float)`` with the
     ``time.perf_counter()`` at which the frame was asked for; ``modelReady(ModelInfo)``;
-    ``directionsReady(DirectionsInfo)``.
+    ``directionsReady(DirectionsInfo)``; ``stripReady(StripKey, np.ndarray)`` with the
+    frames along a direction asked for by :meth:`request_strip`, if still wanted.
     """
 
     stateChanged = Signal(object)
     frameReady = Signal(object, object, float)
     modelReady = Signal(object)
     directionsReady = Signal(object)
+    stripReady = Signal(object, object)
 
     def __init__(
         self, bridge: EngineBridge, state: SessionState, parent: QObject | None = None
@@ -76,6 +87,9 @@ class SessionController(QObject):
         self._dirty = False
         self.shown_state: SessionState | None = None
         self.model_info: ModelInfo | None = None
+        self._strips: OrderedDict[StripKey, np.ndarray] = OrderedDict()
+        self._strip_job: tuple[int, StripKey] | None = None
+        self._wanted_strip: StripKey | None = None
         bridge.resultReady.connect(self._on_result)
         bridge.jobEvent.connect(self._on_event)
 
@@ -127,6 +141,62 @@ class SessionController(QObject):
     def reset_edits(self) -> None:
         """All latent sliders back to zero, as one undo step."""
         self.commit(replace(self._state, edits=(0.0,) * DEFAULT_SLIDERS), "Reset sliders")
+
+    # ------------------------------------------------------------------ direction strips
+
+    def strip_key(self, index: int) -> StripKey | None:
+        """The cache key of direction ``index``'s strip for the current picture (None
+        while no model is loaded)."""
+        state = self._state
+        info = self.model_info
+        if not state.model or info is None or info.name != state.model:
+            return None
+        if not 0 <= index < len(state.edits):
+            return None
+        return state.with_edit(index, 0.0).to_request(), index
+
+    def request_strip(self, index: int) -> StripKey | None:
+        """Ask for direction ``index``'s strip (``stripReady`` brings it: at once when
+        cached, else from the ``render`` lane). Only the newest request is wanted: a
+        pending older one is cancelled, and a late result is cached but not shown."""
+        key = self.strip_key(index)
+        self._wanted_strip = key
+        if key is None:
+            return None
+        if key in self._strips:
+            self._strips.move_to_end(key)
+            self.stripReady.emit(key, self._strips[key])
+            return key
+        if self._strip_job is not None:
+            if self._strip_job[1] == key:
+                return key  # already on its way
+            self.bridge.cancel(self._strip_job[0])
+            self._strip_job = None
+        job = self._submit(RenderDirectionStrip(key[0], index, STRIP_AMOUNTS), "render")
+        if job is not None:
+            self._strip_job = (job, key)
+        return key
+
+    def drop_strip(self) -> None:
+        """The strip is no longer wanted (the pointer left the slider)."""
+        self._wanted_strip = None
+        if self._strip_job is not None:
+            self.bridge.cancel(self._strip_job[0])
+            self._strip_job = None
+
+    def cached_strip(self, key: StripKey) -> np.ndarray | None:
+        """The frames of a strip already made, if any."""
+        return self._strips.get(key)
+
+    def _strip_landed(self, payload: StripResult) -> None:
+        assert self._strip_job is not None
+        key = self._strip_job[1]
+        self._strip_job = None
+        self._strips[key] = payload.images
+        while len(self._strips) > STRIP_CACHE:
+            self._strips.popitem(last=False)
+        if key == self._wanted_strip:
+            self.stripReady.emit(key, payload.images)
 
     # ------------------------------------------------------------------ jobs
 
@@ -180,6 +250,12 @@ class SessionController(QObject):
             self._directions_job = self._submit(
                 ComputeDirections(self._state.model, DEFAULT_SLIDERS), "render"
             )
+        elif (
+            self._strip_job is not None
+            and job_id == self._strip_job[0]
+            and isinstance(payload, StripResult)
+        ):
+            self._strip_landed(payload)
         elif job_id == self._directions_job and isinstance(payload, DirectionsInfo):
             self._directions_job = None
             self.directionsReady.emit(payload)
@@ -195,3 +271,5 @@ class SessionController(QObject):
             self._requested_model = None  # try loading again on the next change
         if event.job_id == self._directions_job:
             self._directions_job = None
+        if self._strip_job is not None and event.job_id == self._strip_job[0]:
+            self._strip_job = None

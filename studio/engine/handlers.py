@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from studio.engine.requests import (
     GenerateGrid,
     LoadModel,
     PublishRun,
+    RenderDirectionStrip,
     RenderLatent,
     RenderMorph,
     ScanFolder,
@@ -29,7 +30,7 @@ from studio.pipelines.cancel import CancelToken
 from studio.pipelines.directions import Directions, gan_directions, vae_directions
 from studio.pipelines.interpolate import interpolate_latents, render_frames
 from studio.pipelines.render import decode_edited, edited_latent, render_recipe
-from studio.pipelines.sample import GenerateRequest, generate_images
+from studio.pipelines.sample import GenerateRequest, generate_images, to_uint8
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,14 @@ class RenderResult:
     image: np.ndarray
     model_ms: float
     request: RenderLatent
+
+
+@dataclass(frozen=True, eq=False)
+class StripResult:
+    """Frames along one direction: uint8 (N, H, W, 3), one per amount of the request."""
+
+    images: np.ndarray
+    request: RenderDirectionStrip
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,6 +167,28 @@ def compute_directions(req: ComputeDirections, ctx: JobContext) -> DirectionsInf
     return DirectionsInfo(model.name, dirs.k, dirs.stds)
 
 
+MAX_STRIP_FRAMES = 9
+
+
+def render_direction_strip(req: RenderDirectionStrip, ctx: JobContext) -> StripResult:
+    recipe = req.recipe
+    if not 1 <= len(req.amounts) <= MAX_STRIP_FRAMES:
+        raise ValueError(f"A direction strip has 1 to {MAX_STRIP_FRAMES} frames.")
+    model = ctx.cache.get(recipe.model, ctx.device)
+    dirs = ctx.directions.get(model, max(12, len(recipe.edits)), ctx.progress, ctx.cancel)
+    if not 0 <= req.index < min(dirs.k, len(recipe.edits)):
+        raise ValueError(f"{model.name} has no direction {req.index + 1}.")
+    keys = []
+    for amount in req.amounts:
+        edits = list(recipe.edits)
+        edits[req.index] = float(amount)
+        keys.append(edited_latent(model, replace(recipe, edits=tuple(edits)), dirs))
+    ctx.cancel.check()
+    # One batch for all frames: one pass through the network instead of one per frame.
+    images = to_uint8(decode_edited(model, torch.cat(keys), ctx.cancel))
+    return StripResult(images, req)
+
+
 def generate_grid(req: GenerateGrid, ctx: JobContext) -> np.ndarray:
     model = ctx.cache.get(req.model, ctx.device)
     request = GenerateRequest(req.count, req.seed, req.truncation, label=req.label)
@@ -196,6 +227,7 @@ HANDLERS: dict[type, Callable[[Any, JobContext], Any]] = {
     ComputeDirections: compute_directions,
     GenerateGrid: generate_grid,
     RenderMorph: render_morph,
+    RenderDirectionStrip: render_direction_strip,
     ScanFolder: scan,
     PublishRun: publish,
 }

@@ -29,6 +29,16 @@ class RenderLatent(Recipe):
 
 
 @dataclass(frozen=True)
+class RenderDirectionStrip:
+    """What one direction does: ``recipe`` with slider ``index`` at each of ``amounts``
+    (the other sliders as they are), decoded together in one batch."""
+
+    recipe: Recipe
+    index: int
+    amounts: tuple[float, ...] = (-2.0, 0.0, 2.0)
+
+
+@dataclass(frozen=True)
 class RenderMorph:
     """Frames along a path through several recipes of one model."""
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 
-from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt
+from PySide6.QtCore import QEvent, QObject, QSettings, QSignalBlocker, Qt
 from PySide6.QtGui import QFontDatabase, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,7 +23,10 @@ from PySide6.QtWidgets import (
 
 from studio.app.controller import SessionController
 from studio.app.session import DEFAULT_SLIDERS, EDIT_LIMIT, MAX_SEED, SessionState
+from studio.app.settings import open_settings
 from studio.engine.handlers import DirectionsInfo, ModelInfo
+from studio.ui.direction_names import DirectionNames, NameEditor
+from studio.ui.direction_strip import StripHover
 from studio.ui.naming import named
 from studio.ui.sliders import ValueSlider
 
@@ -58,6 +61,9 @@ class StudioKeysFirst(QObject):
         return False
 
 
+NAME_WIDTH = 110  # longer direction names are elided (the full name is in the tooltip)
+
+
 def _set_edit(index: int, state: SessionState, value: float) -> SessionState:
     return state.with_edit(index, value)
 
@@ -66,13 +72,22 @@ class LatentPanel(QWidget):
     """Widgets for one :class:`SessionState`; changes go to the controller.
 
     A drag renders live and becomes one undo step when released; any other change
-    (keys, wheel, double-click reset, spin boxes) is one undo step at once.
+    (keys, wheel, double-click reset, spin boxes) is one undo step at once. Resting
+    the pointer on a direction shows what it does (``directionStrip``); its name
+    (``latentName0`` …) is renamed by a double-click or its context menu.
     """
 
-    def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        controller: SessionController,
+        parent: QWidget | None = None,
+        settings: QSettings | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("latentPanel")
         self.controller = controller
+        self.names = DirectionNames(settings if settings is not None else open_settings(), self)
+        self._names_model: str | None = None
         self._drag_start: SessionState | None = None
         self._num_layers = 0
 
@@ -105,6 +120,7 @@ class LatentPanel(QWidget):
 
         self.sliders: list[ValueSlider] = []
         self.value_labels: list[QLabel] = []
+        self.name_labels: list[QLabel] = []
         self.reset_button = named(QPushButton("Reset all"), "resetLatentButton")
         self.reset_button.setToolTip("All direction sliders back to 0")
         self._keys_first = StudioKeysFirst(self)
@@ -112,6 +128,12 @@ class LatentPanel(QWidget):
             spin.installEventFilter(self._keys_first)
             spin.lineEdit().installEventFilter(self._keys_first)
         self._build()
+        self.name_editor = NameEditor(
+            self.names, self.name_labels, list(self.sliders), self._model, self.dir_box
+        )
+        self.strip_hover = StripHover(
+            controller, self.sliders, self.name_labels, self.direction_name, self
+        )
         self._connect()
         self.show_state(controller.state)
         controller.stateChanged.connect(self.show_state)
@@ -144,15 +166,17 @@ class LatentPanel(QWidget):
         grid.addWidget(self.class_combo, 3, 1, 1, 2)
         grid.setColumnStretch(1, 1)
 
-        dir_box = QGroupBox("Directions")
+        dir_box = self.dir_box = named(QGroupBox("Directions"), "directionsBox")
         dir_grid = QGridLayout(dir_box)
         dir_grid.setVerticalSpacing(2)
         for i in range(DEFAULT_SLIDERS):
             slider = ValueSlider(-EDIT_LIMIT, EDIT_LIMIT)
             slider.setObjectName(f"latentSlider{i}")
-            slider.setToolTip(f"Principal direction {i + 1}. Double-click resets to 0.")
             label = _value_label("0.00", f"latentValue{i}")
-            dir_grid.addWidget(QLabel(f"PC {i + 1}"), i, 0)
+            caption = named(QLabel(f"PC {i + 1}"), f"latentName{i}")
+            caption.setMaximumWidth(NAME_WIDTH)
+            self.name_labels.append(caption)
+            dir_grid.addWidget(caption, i, 0)
             dir_grid.addWidget(slider, i, 1)
             dir_grid.addWidget(label, i, 2)
             self.sliders.append(slider)
@@ -181,7 +205,8 @@ class LatentPanel(QWidget):
             default=1.0,
         )
         for i, (slider, label) in enumerate(zip(self.sliders, self.value_labels, strict=True)):
-            self._bind(slider, partial(_set_edit, i), label, f"PC {i + 1}")
+            self._bind(slider, partial(_set_edit, i), label, partial(self.direction_name, i))
+        self.names.changed.connect(lambda model: self._show_names(force=True))
         self.reset_button.clicked.connect(c.reset_edits)
         self.class_combo.activated.connect(self._class_chosen)
         self.layer_start.valueChanged.connect(lambda _v: self._layers_changed(self.layer_start))
@@ -192,11 +217,15 @@ class LatentPanel(QWidget):
         slider: ValueSlider,
         change: Callable[[SessionState, float], SessionState],
         label: QLabel,
-        name: str,
+        name: str | Callable[[], str],
         default: float = 0.0,
     ) -> None:
-        """Live render while dragging, one undo step per drag or per other change."""
+        """Live render while dragging, one undo step per drag or per other change
+        (``name``, or what it returns, names the undo step)."""
         c = self.controller
+
+        def title() -> str:
+            return name() if callable(name) else name
 
         def pressed() -> None:
             self._drag_start = c.committed
@@ -208,20 +237,46 @@ class LatentPanel(QWidget):
             if slider.isSliderDown():
                 c.preview(state)
             else:
-                c.commit(state, f"{name} {value:+.2f}")
+                c.commit(state, f"{title()} {value:+.2f}")
 
         def released() -> None:
             before, self._drag_start = self._drag_start, None
             value = slider.number()
-            c.commit(change(c.state, value), f"{name} {value:+.2f}", before)
+            c.commit(change(c.state, value), f"{title()} {value:+.2f}", before)
 
         def reset() -> None:
-            c.commit(change(c.state, default), f"Reset {name}")
+            c.commit(change(c.state, default), f"Reset {title()}")
 
         slider.sliderPressed.connect(pressed)
         slider.valueChanged.connect(moved)
         slider.sliderReleased.connect(released)
         slider.resetRequested.connect(reset)
+
+    # ------------------------------------------------------------------ names
+
+    def _model(self) -> str:
+        return self.controller.state.model
+
+    def direction_name(self, index: int) -> str:
+        """Direction ``index``'s name for the current model (``PC n`` until renamed)."""
+        return self.names.name(self._model(), index)
+
+    def _show_names(self, force: bool = False) -> None:
+        model = self._model()
+        if model == self._names_model and not force:
+            return
+        self._names_model = model
+        for i, (caption, slider) in enumerate(zip(self.name_labels, self.sliders, strict=True)):
+            name = self.direction_name(i)
+            metrics = caption.fontMetrics()
+            caption.setText(metrics.elidedText(name, Qt.TextElideMode.ElideRight, NAME_WIDTH))
+            pc = f"Principal direction {i + 1}"
+            about = f"{name} ({pc})" if self.names.is_custom(model, i) else pc
+            caption.setToolTip(f"{about}. Double-click to rename it.")
+            slider.setToolTip(
+                f"{about}. Rest the pointer here to see it at −2, 0 and +2; "
+                "double-click resets to 0."
+            )
 
     # ------------------------------------------------------------------ changes
 
@@ -265,6 +320,7 @@ class LatentPanel(QWidget):
             label.setText(f"{slider.number():+.2f}")
         self._show_layers(state.layers)
         self._show_class(state.label)
+        self._show_names()
 
     def _show_class(self, label: int | None) -> None:
         found = self.class_combo.findData(label)
