@@ -61,7 +61,9 @@ def cmd_gallery_list(args: argparse.Namespace) -> int:
         note = missing_model_note(i.recipe, installed)
         tags = f" [{', '.join(i.tags)}]" if i.tags else ""
         print(f"{i.id:>6} {star} {i.model or '(imported)'} seed={i.seed}{tags} {note}".rstrip())
-    print(f"{len(items)} items", file=sys.stderr)
+    from studio.imaging.export import counted
+
+    print(counted(len(items), "item"), file=sys.stderr)
     return 0
 
 
@@ -74,7 +76,7 @@ def _gallery_items(gallery: Any, ids: list[int]) -> list[Any]:
 
 def cmd_gallery_export(args: argparse.Namespace) -> int:
     from studio.gallery.recipes import export_job
-    from studio.imaging.export import ExportError, export_images
+    from studio.imaging.export import ExportError, counted, export_images
 
     gallery = _gallery()
     items = _gallery_items(gallery, args.ids) if args.ids else gallery.items()
@@ -93,7 +95,7 @@ def cmd_gallery_export(args: argparse.Namespace) -> int:
         )
     except ExportError as exc:
         raise CliError(str(exc)) from None
-    print(f"Exported {len(paths)} images to {args.out}")
+    print(f"Exported {counted(len(paths), 'image')} to {args.out}")
     return 0
 
 
@@ -117,8 +119,14 @@ def cmd_gallery_import(args: argparse.Namespace) -> int:
 def cmd_gallery_morph(args: argparse.Namespace) -> int:
     from studio.engine import RenderMorph
     from studio.gallery.recipes import installed_models, missing_model_note, morph_recipe_dicts
-    from studio.imaging.animation import save_gif, save_mp4
+    from studio.imaging.animation import save_gif, save_mp4, scaled_frames
+    from studio.imaging.export import counted
 
+    out = Path(args.out)
+    if out.suffix.lower() not in (".gif", ".mp4"):
+        raise CliError("A morph is written as .gif or .mp4.")
+    _check_scale(args.scale)
+    _refuse_existing(out, args.overwrite)
     gallery = _gallery()
     items = _gallery_items(gallery, args.ids)
     installed = installed_models()
@@ -127,7 +135,6 @@ def cmd_gallery_morph(args: argparse.Namespace) -> int:
         request = RenderMorph.of(recipes, args.frames, args.mode, args.loop)
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    out = Path(args.out)
     ensure_writable(out.parent if str(out.parent) else Path("."))
     engine = make_engine(args.device)
     try:
@@ -140,16 +147,69 @@ def cmd_gallery_morph(args: argparse.Namespace) -> int:
         "mode": args.mode,
         "loop": args.loop,
     }
-    if out.suffix.lower() == ".mp4":
-        try:
-            save_mp4(frames, out, args.fps)
-        except RuntimeError as exc:
-            raise CliError(str(exc)) from None
-    elif out.suffix.lower() == ".gif":
-        save_gif(frames, out, args.fps, recipe)
-    else:
-        raise CliError("A morph is written as .gif or .mp4.")
-    print(f"Wrote {len(frames)} frames to {out}")
+    try:
+        frames = scaled_frames(frames, args.scale, args.smooth)
+        if out.suffix.lower() == ".mp4":
+            save_mp4(frames, out, args.fps, recipe)
+        else:
+            save_gif(frames, out, args.fps, recipe)
+    except (RuntimeError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"Could not write {out}: {exc.strerror or exc}.") from None
+    print(f"Wrote {counted(len(frames), 'frame')} to {out}")
+    return 0
+
+
+def _check_scale(scale: int) -> None:
+    from studio.imaging.resize import MAX_SCALE
+
+    if not 1 <= scale <= MAX_SCALE:
+        raise CliError(f"--scale must be between 1 and {MAX_SCALE}.")
+
+
+def _refuse_existing(out: Path, overwrite: bool) -> None:
+    if out.exists() and not overwrite:
+        raise CliError(f"{out} already exists; add --overwrite to replace it.")
+    if out.is_dir():
+        raise CliError(f"{out} is a folder; name the file to write.")
+
+
+def cmd_gallery_sheet(args: argparse.Namespace) -> int:
+    from studio.gallery.recipes import sheet_caption
+    from studio.imaging.decode import ImageError
+    from studio.imaging.export import counted
+    from studio.imaging.grid import save_sheet
+    from studio.imaging.metadata import FORMATS
+
+    out = Path(args.out)
+    if out.suffix.lower() not in FORMATS:
+        raise CliError("A contact sheet is written as .png, .jpg or .webp.")
+    _check_scale(args.scale)
+    _refuse_existing(out, args.overwrite)
+    gallery = _gallery()
+    items = _gallery_items(gallery, args.ids) if args.ids else gallery.items()
+    if not items:
+        raise CliError("Nothing to put on a contact sheet: the gallery is empty.")
+    try:
+        images = [gallery.image(i.id) for i in items]
+    except ImageError as exc:
+        raise CliError(f"A kept image cannot be read: {exc}") from None
+    ensure_writable(out.parent if str(out.parent) else Path("."))
+    try:
+        save_sheet(
+            images,
+            out,
+            [i.recipe for i in items],
+            [sheet_caption(i) for i in items] if args.captions else (),
+            args.scale,
+            args.smooth,
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"Could not write {out}: {exc.strerror or exc}.") from None
+    print(f"Wrote a contact sheet of {counted(len(items), 'image')} to {out}")
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from studio.cli.common import EXIT_FAILED, EXIT_STOPPED, EXIT_USAGE, CliError
 from studio.cli.gallery import (
@@ -16,11 +17,26 @@ from studio.cli.gallery import (
     cmd_gallery_import,
     cmd_gallery_list,
     cmd_gallery_morph,
+    cmd_gallery_sheet,
     cmd_render,
 )
 from studio.cli.sample import cmd_generate, cmd_metrics, cmd_models
 from studio.cli.showcase import add_showcase_parser
 from studio.cli.train import cmd_data_emoji, cmd_data_scan, cmd_export, cmd_train
+from studio.imaging.export import DEFAULT_PATTERN, PATTERN_FIELDS
+from studio.imaging.resize import MAX_SCALE
+
+
+def studio_version() -> str:
+    """The installed package's version, else the source tree's."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("latent-studio")
+    except PackageNotFoundError:
+        from studio import __version__
+
+        return __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Latent Studio: make and train generative image models on your machine. "
         "With no command, opens the studio window.",
     )
+    p.add_argument("--version", action="version", version=f"latent-studio {studio_version()}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     m = sub.add_parser("models", help="list the models Latent Studio can find")
@@ -184,36 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     mt.add_argument("--json", action="store_true")
     mt.set_defaults(func=cmd_metrics)
 
-    gal = sub.add_parser("gallery", help="list, import, export and morph kept images")
-    gsub = gal.add_subparsers(dest="gallery_command", metavar="ACTION", required=True)
-    gl = gsub.add_parser("list", help="list kept images")
-    gl.add_argument("--model")
-    gl.add_argument("--favourites", action="store_true")
-    gl.add_argument("--tag")
-    gl.add_argument("--text")
-    gl.add_argument("--json", action="store_true")
-    gl.set_defaults(func=cmd_gallery_list)
-    ge = gsub.add_parser("export", help="export kept images with their recipes")
-    ge.add_argument("ids", nargs="*", type=int, help="item ids (default: all)")
-    ge.add_argument("--out", required=True)
-    ge.add_argument("--format", default="png", choices=["png", "jpeg", "webp"])
-    ge.add_argument("--pattern", default="{model}-{seed}-{n}")
-    ge.add_argument("--scale", type=int, default=1)
-    ge.add_argument("--smooth", action="store_true", help="smooth scaling (default: crisp)")
-    ge.add_argument("--overwrite", action="store_true", help="replace existing files")
-    ge.set_defaults(func=cmd_gallery_export)
-    gi = gsub.add_parser("import", help="add image files (their recipes come along)")
-    gi.add_argument("files", nargs="+")
-    gi.set_defaults(func=cmd_gallery_import)
-    gm = gsub.add_parser("morph", help="an animation between two or more kept images")
-    gm.add_argument("ids", nargs="+", type=int)
-    gm.add_argument("--out", required=True, help="FILE.gif or FILE.mp4")
-    gm.add_argument("--frames", type=int, default=24)
-    gm.add_argument("--mode", choices=["linear", "spherical"], default="linear")
-    gm.add_argument("--loop", choices=["once", "loop", "pingpong"], default="loop")
-    gm.add_argument("--fps", type=float, default=12.0)
-    gm.add_argument("--device", default="auto")
-    gm.set_defaults(func=cmd_gallery_morph)
+    _add_gallery(sub)
 
     r = sub.add_parser("render", help="remake an image from the recipe inside a PNG")
     r.add_argument("recipe", help="an image written by Latent Studio")
@@ -222,6 +210,103 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_render)
     add_showcase_parser(sub)
     return p
+
+
+def _scale_options(parser: argparse.ArgumentParser, what: str) -> None:
+    """--scale and --smooth, the same for single exports, morphs and contact sheets."""
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        metavar="N",
+        help=f"enlarge {what} N times, 1 to {MAX_SCALE} (default 1)",
+    )
+    parser.add_argument(
+        "--smooth",
+        action="store_true",
+        help="enlarge smoothly (bicubic); the default is crisp (nearest), for pixel art",
+    )
+
+
+def _add_gallery(sub: Any) -> None:
+    """The ``gallery`` commands: every option with its help."""
+    gal = sub.add_parser(
+        "gallery",
+        help="list, import, export and morph kept images",
+        description="The gallery of kept images: list, import, export, contact sheets, morphs.",
+    )
+    gsub = gal.add_subparsers(dest="gallery_command", metavar="ACTION", required=True)
+    gl = gsub.add_parser("list", help="list kept images")
+    gl.add_argument("--model", help="only the images of this model")
+    gl.add_argument("--favourites", action="store_true", help="only the favourites")
+    gl.add_argument("--tag", help="only the images with this tag")
+    gl.add_argument("--text", help="only the images whose title, model, recipe or tag has this")
+    gl.add_argument("--json", action="store_true", help="machine-readable output")
+    gl.set_defaults(func=cmd_gallery_list)
+
+    fields = "\n".join(f"  {{{k}}}".ljust(11) + v for k, v in PATTERN_FIELDS.items())
+    ge = gsub.add_parser(
+        "export",
+        help="export kept images with their recipes",
+        description="Write kept images to a folder, each with its recipe and an honest\n"
+        "disclosure (an untouched import makes no AI claim). An existing file is never\n"
+        "overwritten unless --overwrite: the export picks a new name instead.",
+        epilog=f"file-name pattern fields:\n{fields}\n\nAn empty field takes one "
+        "separator next to it along: no '--' for a missing seed.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ge.add_argument("ids", nargs="*", type=int, help="item ids (default: all)")
+    ge.add_argument("--out", required=True, metavar="FOLDER", help="folder to write to")
+    ge.add_argument(
+        "--format", default="png", choices=["png", "jpeg", "webp"], help="file format (png)"
+    )
+    ge.add_argument(
+        "--pattern",
+        default=DEFAULT_PATTERN,
+        help=f"file names, from the fields below (default {DEFAULT_PATTERN.replace('%', '%%')})",
+    )
+    _scale_options(ge, "each image")
+    ge.add_argument("--overwrite", action="store_true", help="replace existing files")
+    ge.set_defaults(func=cmd_gallery_export)
+
+    gi = gsub.add_parser("import", help="add image files (their recipes come along)")
+    gi.add_argument("files", nargs="+", help="image files (PNG, JPEG, WebP, GIF, …)")
+    gi.set_defaults(func=cmd_gallery_import)
+
+    gs = gsub.add_parser("sheet", help="one contact-sheet image of kept images")
+    gs.add_argument("ids", nargs="*", type=int, help="item ids (default: all)")
+    gs.add_argument("--out", required=True, metavar="FILE", help="FILE.png, .jpg or .webp")
+    _scale_options(gs, "the sheet")
+    gs.add_argument(
+        "--captions",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="model and seed (or file name) under each image (default: on)",
+    )
+    gs.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
+    gs.set_defaults(func=cmd_gallery_sheet)
+
+    gm = gsub.add_parser("morph", help="an animation between two or more kept images")
+    gm.add_argument("ids", nargs="+", type=int, help="ids of 2+ kept images of one model")
+    gm.add_argument("--out", required=True, metavar="FILE", help="FILE.gif or FILE.mp4")
+    gm.add_argument("--frames", type=int, default=24, help="frames to render (default 24)")
+    gm.add_argument(
+        "--mode",
+        choices=["linear", "spherical"],
+        default="linear",
+        help="interpolate straight or along the sphere (default linear)",
+    )
+    gm.add_argument(
+        "--loop",
+        choices=["once", "loop", "pingpong"],
+        default="loop",
+        help="once; loop back to the first image; or there and back (default loop)",
+    )
+    gm.add_argument("--fps", type=float, default=12.0, help="frames per second (default 12)")
+    _scale_options(gm, "every frame")
+    gm.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
+    gm.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    gm.set_defaults(func=cmd_gallery_morph)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -86,8 +86,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
         grid_path = Path(args.grid)
         ensure_writable(grid_path.parent if str(grid_path.parent) else Path("."))
-        # A sheet is a picture of many recipes, not one: it carries the disclosure only.
-        save_image(contact_sheet(list(images)), grid_path)
+        # A sheet is a picture of many recipes, not one: it carries the disclosure only
+        # (every image on it has a recipe like the last one's: a model made them).
+        from studio.imaging.provenance import digital_source_type
+
+        save_image(contact_sheet(list(images)), grid_path, source=digital_source_type(recipe))
     print(
         f"Wrote {len(written)} images to {out}"
         + (f" and a grid to {args.grid}" if args.grid else "")
