@@ -33,6 +33,9 @@ PICKLE_SUFFIXES = {".pt", ".pth", ".pkl", ".ckpt"}
 # Tensors stored beside the model that the model itself does not use (a GAN's
 # discriminator, kept so fine-tuning can start from it).
 EXTRA_PREFIX = "extra."
+# Config fields that count layers built one by one. Building on the meta device bounds
+# the memory a file's config can ask for, not the time; these bound the time.
+LAYER_LIMITS = {"mapping_layers": 64}
 # The metadata fields the studio reads, and the JSON type each must have: a file made
 # by another program may hold anything there.
 META_TYPES: dict[str, tuple[type, str]] = {
@@ -169,6 +172,10 @@ def _check_meta(meta: dict[str, Any], name: str) -> tuple[Any, Any]:
     fields = meta.get("config")
     if not isinstance(fields, dict):
         raise CheckpointError(f"{name} has no model config in its metadata.")
+    for key, limit in LAYER_LIMITS.items():
+        value = fields.get(key)
+        if isinstance(value, int) and value > limit:
+            raise CheckpointError(f"{name} asks for {value:,} {key}; at most {limit} are built.")
     try:
         cfg = config_from_dict(arch, fields)
     except (TypeError, ValueError) as exc:
@@ -250,7 +257,10 @@ def _build_for(arch: Any, cfg: Any, state: dict[str, torch.Tensor], name: str) -
     except (TypeError, ValueError, RuntimeError, OverflowError, MemoryError) as exc:
         if isinstance(exc, CheckpointError):
             raise
-        raise CheckpointError(f"{name}: its config does not build a {arch.name}: {exc}") from None
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]  # one line
+        raise CheckpointError(
+            f"{name}: its config does not build a {arch.name}: {reason}"
+        ) from None
 
 
 def check_finite(state: dict[str, torch.Tensor], name: str, prefix: str = "") -> None:

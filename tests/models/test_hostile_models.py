@@ -13,12 +13,20 @@ from pathlib import Path
 
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from safetensors.torch import save_file
 
 import studio.models.checkpoint as checkpoint
 from studio.cli import main
 from studio.models.catalog import ModelNotFound, list_models, resolve_model, user_model_dir
-from studio.models.checkpoint import META_KEY, CheckpointError, load_checkpoint, metadata_for
+from studio.models.checkpoint import (
+    META_KEY,
+    CheckpointError,
+    load_checkpoint,
+    metadata_for,
+    read_header,
+)
 from tests.conftest import TINY_DATA, save_tiny, tiny_gan
 
 BAD_OFFSETS = {"null": None, "short": [0], "strings": ["0", "64"]}
@@ -203,13 +211,78 @@ def test_a_config_asking_for_a_vast_network_is_refused_before_it_is_built(tmp_pa
     assert built == ["meta"]  # compared on the meta device; never allocated
 
 
+def test_a_config_asking_for_endless_layers_is_refused_at_once(tmp_path):
+    module = tiny_gan()
+    meta = metadata_for(module, name="deep", data=TINY_DATA)
+    meta["config"]["mapping_layers"] = 10**9  # would take hours to build, even on meta
+    tensors = {k: v.contiguous() for k, v in module.state_dict().items()}
+    path = tmp_path / "deep.safetensors"
+    save_file(tensors, str(path), metadata={META_KEY: json.dumps(meta)})
+    with pytest.raises(CheckpointError, match="deep.safetensors asks for 1,000,000,000"):
+        load_checkpoint(path)
+
+
 def test_a_config_the_module_cannot_build_is_one_error(tmp_path, monkeypatch):
     module = tiny_gan()
     path = save_tiny(module, tmp_path / "odd.safetensors", "odd")
 
     def broken_build(name, cfg):
-        raise RuntimeError("cannot allocate memory")
+        raise RuntimeError("cannot allocate memory\n(a second line from torch)")
 
     monkeypatch.setattr(checkpoint, "build", broken_build)
-    with pytest.raises(CheckpointError, match="odd.safetensors: its config does not build"):
+    with pytest.raises(CheckpointError, match="odd.safetensors: its config does not build") as e:
         load_checkpoint(path)
+    assert str(e.value).endswith("cannot allocate memory")  # one line
+
+
+# ---------------------------------------------------------------- properties
+
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 2**70)
+    | st.integers(0, 300)
+    | st.floats()
+    | st.text(max_size=4)
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+TINY_TENSORS = {k: v.contiguous() for k, v in tiny_gan().state_dict().items()}
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for every example (Hypothesis runs many per test)."""
+    return tmp_path_factory.mktemp("fuzz")
+
+
+def _load_or_refuse(folder: Path, meta_text: str) -> None:
+    path = folder / "fuzz.safetensors"
+    save_file(TINY_TENSORS, str(path), metadata={META_KEY: meta_text})
+    try:
+        read_header(path)
+        load_checkpoint(path)
+    except CheckpointError as exc:
+        assert str(exc) and "fuzz.safetensors" in str(exc) and "\n" not in str(exc)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_any_config_values_load_or_are_refused(scratch, data):
+    meta = metadata_for(tiny_gan(), name="fuzz", data=TINY_DATA)
+    for key in data.draw(st.lists(st.sampled_from(sorted(meta["config"])), max_size=3)):
+        meta["config"][key] = data.draw(json_values)
+    for key in data.draw(st.lists(st.sampled_from(sorted(meta)), max_size=2)):
+        meta[key] = data.draw(json_values)
+    _load_or_refuse(scratch, json.dumps(meta))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=40) | json_values.map(json.dumps))
+def test_any_metadata_text_loads_or_is_refused(scratch, text):
+    _load_or_refuse(scratch, text)
