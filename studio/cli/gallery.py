@@ -61,9 +61,7 @@ def cmd_gallery_list(args: argparse.Namespace) -> int:
         note = missing_model_note(i.recipe, installed)
         tags = f" [{', '.join(i.tags)}]" if i.tags else ""
         print(f"{i.id:>6} {star} {i.model or '(imported)'} seed={i.seed}{tags} {note}".rstrip())
-    from studio.imaging.export import counted
-
-    print(counted(len(items), "item"), file=sys.stderr)
+    print(f"{len(items)} items", file=sys.stderr)
     return 0
 
 
@@ -76,13 +74,24 @@ def _gallery_items(gallery: Any, ids: list[int]) -> list[Any]:
 
 def cmd_gallery_export(args: argparse.Namespace) -> int:
     from studio.gallery.recipes import export_job
-    from studio.imaging.export import ExportError, counted, export_images
+    from studio.imaging.export import ExportError, export_images
 
     gallery = _gallery()
     items = _gallery_items(gallery, args.ids) if args.ids else gallery.items()
     if not items:
         raise CliError("Nothing to export: the gallery is empty.")
-    jobs = [export_job(i, gallery.image(i.id)) for i in items]
+    from studio.imaging.decode import ImageError
+
+    jobs, failed = [], 0
+    for i in items:
+        # An item whose file is gone or damaged is reported; the others still export.
+        try:
+            jobs.append(export_job(i, gallery.image(i.id)))
+        except ImageError as exc:
+            failed += 1
+            print(f"latent-studio: gallery item #{i.id}: {exc}", file=sys.stderr)
+    if not jobs:
+        raise CliError(f"Nothing exported: none of the {len(items)} items could be read.")
     try:
         paths = export_images(
             jobs,
@@ -95,7 +104,15 @@ def cmd_gallery_export(args: argparse.Namespace) -> int:
         )
     except ExportError as exc:
         raise CliError(str(exc)) from None
-    print(f"Exported {counted(len(paths), 'image')} to {args.out}")
+    print(f"Exported {len(paths)} images to {args.out}")
+    if failed:
+        from studio.imaging.export import counted
+
+        print(
+            f"latent-studio: {counted(failed, 'item')} could not be exported (see above).",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     return 0
 
 
@@ -110,7 +127,7 @@ def cmd_gallery_import(args: argparse.Namespace) -> int:
             item = gallery.import_file(f)
             kind = "with its recipe" if item.recipe else "as a plain image"
             print(f"Imported {f} {kind} (id {item.id})")
-        except (ImageError, GalleryError) as exc:
+        except (ImageError, GalleryError) as exc:  # RecipeError is an ImageError
             failed += 1
             print(f"latent-studio: {f}: {exc}", file=sys.stderr)
     return EXIT_FAILED if failed else 0
@@ -119,14 +136,8 @@ def cmd_gallery_import(args: argparse.Namespace) -> int:
 def cmd_gallery_morph(args: argparse.Namespace) -> int:
     from studio.engine import RenderMorph
     from studio.gallery.recipes import installed_models, missing_model_note, morph_recipe_dicts
-    from studio.imaging.animation import save_gif, save_mp4, scaled_frames
-    from studio.imaging.export import counted
+    from studio.imaging.animation import save_gif, save_mp4
 
-    out = Path(args.out)
-    if out.suffix.lower() not in (".gif", ".mp4"):
-        raise CliError("A morph is written as .gif or .mp4.")
-    _check_scale(args.scale)
-    _refuse_existing(out, args.overwrite)
     gallery = _gallery()
     items = _gallery_items(gallery, args.ids)
     installed = installed_models()
@@ -135,6 +146,7 @@ def cmd_gallery_morph(args: argparse.Namespace) -> int:
         request = RenderMorph.of(recipes, args.frames, args.mode, args.loop)
     except ValueError as exc:
         raise CliError(str(exc)) from None
+    out = Path(args.out)
     ensure_writable(out.parent if str(out.parent) else Path("."))
     engine = make_engine(args.device)
     try:
@@ -147,88 +159,38 @@ def cmd_gallery_morph(args: argparse.Namespace) -> int:
         "mode": args.mode,
         "loop": args.loop,
     }
-    try:
-        frames = scaled_frames(frames, args.scale, args.smooth)
-        if out.suffix.lower() == ".mp4":
-            save_mp4(frames, out, args.fps, recipe)
-        else:
-            save_gif(frames, out, args.fps, recipe)
-    except (RuntimeError, ValueError) as exc:
-        raise CliError(str(exc)) from None
-    except OSError as exc:
-        raise CliError(f"Could not write {out}: {exc.strerror or exc}.") from None
-    print(f"Wrote {counted(len(frames), 'frame')} to {out}")
-    return 0
-
-
-def _check_scale(scale: int) -> None:
-    from studio.imaging.resize import MAX_SCALE
-
-    if not 1 <= scale <= MAX_SCALE:
-        raise CliError(f"--scale must be between 1 and {MAX_SCALE}.")
-
-
-def _refuse_existing(out: Path, overwrite: bool) -> None:
-    if out.exists() and not overwrite:
-        raise CliError(f"{out} already exists; add --overwrite to replace it.")
-    if out.is_dir():
-        raise CliError(f"{out} is a folder; name the file to write.")
-
-
-def cmd_gallery_sheet(args: argparse.Namespace) -> int:
-    from studio.gallery.recipes import sheet_caption
-    from studio.imaging.decode import ImageError
-    from studio.imaging.export import counted
-    from studio.imaging.grid import save_sheet
-    from studio.imaging.metadata import FORMATS
-
-    out = Path(args.out)
-    if out.suffix.lower() not in FORMATS:
-        raise CliError("A contact sheet is written as .png, .jpg or .webp.")
-    _check_scale(args.scale)
-    _refuse_existing(out, args.overwrite)
-    gallery = _gallery()
-    items = _gallery_items(gallery, args.ids) if args.ids else gallery.items()
-    if not items:
-        raise CliError("Nothing to put on a contact sheet: the gallery is empty.")
-    try:
-        images = [gallery.image(i.id) for i in items]
-    except ImageError as exc:
-        raise CliError(f"A kept image cannot be read: {exc}") from None
-    ensure_writable(out.parent if str(out.parent) else Path("."))
-    try:
-        save_sheet(
-            images,
-            out,
-            [i.recipe for i in items],
-            [sheet_caption(i) for i in items] if args.captions else (),
-            args.scale,
-            args.smooth,
-        )
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
-    except OSError as exc:
-        raise CliError(f"Could not write {out}: {exc.strerror or exc}.") from None
-    print(f"Wrote a contact sheet of {counted(len(items), 'image')} to {out}")
+    if out.suffix.lower() == ".mp4":
+        try:
+            save_mp4(frames, out, args.fps)
+        except RuntimeError as exc:
+            raise CliError(str(exc)) from None
+    elif out.suffix.lower() == ".gif":
+        save_gif(frames, out, args.fps, recipe)
+    else:
+        raise CliError("A morph is written as .gif or .mp4.")
+    print(f"Wrote {len(frames)} frames to {out}")
     return 0
 
 
 def cmd_render(args: argparse.Namespace) -> int:
     from studio.engine import RenderLatent
+    from studio.imaging.decode import ImageError, read_user_file
     from studio.imaging.metadata import read_recipe, save_image
     from studio.models.catalog import ModelNotFound, resolve_model
     from studio.models.identity import model_sha256
     from studio.pipelines.render import Recipe
 
     try:
-        data = Path(args.recipe).read_bytes()
-    except OSError as exc:
-        raise CliError(f"Cannot read {args.recipe}: {exc.strerror or exc}.") from None
-    raw = read_recipe(data)
-    if raw is None:
-        raise CliError(f"{args.recipe} carries no Latent Studio recipe.")
-    try:
+        # A regular file within the size limit (a FIFO would block, /dev/zero never
+        # end); the recipe is bounded in size and depth before it is parsed.
+        raw = read_recipe(read_user_file(args.recipe))
+        if raw is None:
+            raise CliError(f"{args.recipe} carries no Latent Studio recipe.")
         recipe = Recipe.from_dict(raw)
+        recipe.check()  # the window's limits and a bounded grid, before any work
+    except (ImageError, ValueError) as exc:  # RecipeError is both
+        raise CliError(f"{args.recipe}: {exc}") from None
+    try:
         path = resolve_model(recipe.model)
     except (ValueError, ModelNotFound) as exc:
         raise CliError(str(exc)) from None

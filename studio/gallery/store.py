@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from studio.imaging.decode import DecodeLimits, load_image
+from studio.imaging.decode import DecodeLimits, decode_image, load_image, read_user_file
 from studio.imaging.metadata import encode_image, read_recipe
 
 SCHEMA = """
@@ -209,18 +209,24 @@ class Gallery:
         return self.get(item_id)
 
     def import_file(self, path: str | os.PathLike[str], limits: DecodeLimits | None = None) -> Item:
-        """Add an image file from disk; a Latent Studio image brings its recipe along."""
+        """Add an image file from disk; a Latent Studio image brings its recipe along.
+
+        The file is read once, safely (a regular file, within the size limit); a broken
+        image raises ``ImageError`` and a broken recipe ``RecipeError`` (one of them),
+        and then nothing is added.
+        """
         p = Path(path)
-        decoded = load_image(p, limits=limits)
-        try:
-            recipe = read_recipe(p.read_bytes())
-        except OSError:
-            recipe = None
+        limits = limits or DecodeLimits()
+        data = read_user_file(p, limits.max_file_bytes)
+        decoded = decode_image(data, limits=limits)
+        recipe = read_recipe(data)  # a dict (bounded in size and depth) or None
         model = str(recipe.get("model", "")) if recipe else ""
         sha = str(recipe.get("model_sha256", "")) if recipe else ""
         if recipe is not None:
             recipe = {k: v for k, v in recipe.items() if k != "model"}
-        return self.keep(decoded.rgb, recipe, model=model, model_sha256=sha, title=p.name)
+        # A file name that is not UTF-8 (surrogate escapes) cannot go into the database.
+        title = p.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return self.keep(decoded.rgb, recipe, model=model, model_sha256=sha, title=title)
 
     # ------------------------------------------------------------------ reading
 

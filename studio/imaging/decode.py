@@ -7,8 +7,10 @@ clear message instead of a crash or a silently wrong picture.
 
 from __future__ import annotations
 
+import errno
 import io
 import os
+import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +43,16 @@ def looks_like_image(data: bytes) -> bool:
 
 
 class ImageError(ValueError):
-    """An image could not be used; the message is for people."""
+    """An image could not be used; the message is for people.
+
+    ``category`` names the kind of problem without details (for counting in a scan
+    report): "not an image", "corrupt or truncated", "decompression bomb", "too large",
+    "not a regular file", "broken link", "unreadable", or "" when none was given.
+    """
+
+    def __init__(self, message: str, category: str = "") -> None:
+        super().__init__(message)
+        self.category = category
 
 
 @dataclass(frozen=True)
@@ -122,12 +133,9 @@ def decode_image(
     """
     limits = limits or DecodeLimits()
     if not data:
-        raise ImageError("The file is empty (0 bytes).")
+        raise ImageError("The file is empty (0 bytes).", "corrupt or truncated")
     if len(data) > limits.max_file_bytes:
-        raise ImageError(
-            f"The file is {len(data) / 1e6:.0f} MB; "
-            f"the limit is {limits.max_file_bytes / 1e6:.0f} MB."
-        )
+        raise _too_large("The file", len(data), limits.max_file_bytes)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -137,10 +145,11 @@ def decode_image(
                 raise ImageError(
                     f"The image is {w}×{h} pixels, larger than allowed "
                     f"({limits.max_side} px a side, {limits.max_pixels / 1e6:.0f} megapixels): "
-                    "refused as a possible decompression bomb."
+                    "refused as a possible decompression bomb.",
+                    "decompression bomb",
                 )
             if w < 1 or h < 1:
-                raise ImageError("The image has no pixels.")
+                raise ImageError("The image has no pixels.", "corrupt or truncated")
             img.load()
             # Animated files: the first frame is the picture.
             conversions: list[str] = []
@@ -151,13 +160,20 @@ def decode_image(
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageError(f"Refused as a decompression bomb: {exc}") from exc
+        raise ImageError(f"Refused as a decompression bomb: {exc}", "decompression bomb") from exc
     except Image.UnidentifiedImageError as exc:
         if looks_like_image(data):
-            raise ImageError("The image is corrupt or truncated (its header is damaged).") from exc
-        raise ImageError("This is not an image file Latent Studio can read.") from exc
+            raise ImageError(
+                "The image is corrupt or truncated (its header is damaged).",
+                "corrupt or truncated",
+            ) from exc
+        raise ImageError(
+            "This is not an image file Latent Studio can read.", "not an image"
+        ) from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ImageError(f"The image is corrupt or truncated ({exc}).") from exc
+        raise ImageError(
+            f"The image is corrupt or truncated ({exc}).", "corrupt or truncated"
+        ) from exc
     if alpha is not None and background is not None:
         if alpha.min() < 255:
             conversions.append("alpha flattened on background")
@@ -166,25 +182,98 @@ def decode_image(
     return Decoded(rgb=rgb, alpha=alpha, conversions=conversions, source_mode=source_mode)
 
 
+def _kind(mode: int) -> str:
+    """What a file that is not a regular file is, in plain words."""
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _not_regular(name: str, mode: int) -> ImageError:
+    return ImageError(
+        f"{name} is {_kind(mode)}, not a regular file: refused.", "not a regular file"
+    )
+
+
+def _too_large(name: str, size: float, limit: int) -> ImageError:
+    return ImageError(
+        f"{name} is {size / 1e6:.0f} MB; the limit is {limit / 1e6:.0f} MB.", "too large"
+    )
+
+
+# O_NONBLOCK: if the path is swapped for a FIFO between the stat and the open, the open
+# returns at once instead of waiting for a writer (fstat then refuses it).
+_READ_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+_CHUNK = 1 << 20
+
+
+def read_user_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a file from outside (a user's folder, a drop, a recipe to render).
+
+    Only a regular file is opened: a FIFO would block forever and ``/dev/zero`` never
+    ends, so anything else (pipe, device, socket, folder, a link to nothing) is refused
+    before opening, and checked again on the open file. The read stops past
+    ``max_bytes`` whatever the file claims its size is. Raises :class:`ImageError`.
+    """
+    p = Path(path)
+    name = p.name or str(p)
+    try:
+        st = os.stat(p)
+    except OSError as exc:
+        if exc.errno == errno.ENOENT and os.path.islink(p):
+            raise ImageError(
+                f"{name} is a link to nothing (its target is gone).", "broken link"
+            ) from None
+        raise ImageError(f"Cannot read {name}: {exc.strerror or exc}.", "unreadable") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise _not_regular(name, st.st_mode)
+    if st.st_size > max_bytes:
+        raise _too_large(name, st.st_size, max_bytes)
+    try:
+        fd = os.open(p, _READ_FLAGS)
+    except OSError as exc:
+        raise ImageError(f"Cannot read {name}: {exc.strerror or exc}.", "unreadable") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):  # swapped after the first look
+            raise _not_regular(name, st.st_mode)
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            # Never more than one byte past the limit, even if the file keeps growing.
+            chunk = os.read(fd, min(_CHUNK, max_bytes + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > max_bytes:
+                raise _too_large(name, total, max_bytes)
+    except OSError as exc:
+        raise ImageError(f"Cannot read {name}: {exc.strerror or exc}.", "unreadable") from None
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
 def load_image(
     path: str | os.PathLike[str],
     *,
     limits: DecodeLimits | None = None,
     background: tuple[int, int, int] | None = (255, 255, 255),
 ) -> Decoded:
-    """Read and decode an image file; see :func:`decode_image`."""
+    """Read (see :func:`read_user_file`) and decode an image file; see
+    :func:`decode_image`."""
     limits = limits or DecodeLimits()
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise ImageError(f"Cannot read {p.name}: {exc.strerror or exc}.") from exc
-    if size > limits.max_file_bytes:
-        raise ImageError(
-            f"{p.name} is {size / 1e6:.0f} MB; the limit is {limits.max_file_bytes / 1e6:.0f} MB."
-        )
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise ImageError(f"Cannot read {p.name}: {exc.strerror or exc}.") from exc
+    data = read_user_file(path, limits.max_file_bytes)
     return decode_image(data, limits=limits, background=background)

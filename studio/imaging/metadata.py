@@ -13,7 +13,6 @@ import html
 import io
 import json
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,8 @@ from PIL import Image, PngImagePlugin
 from studio import __version__
 from studio.imaging.files import write_file
 from studio.imaging.provenance import TRAINED, digital_source_type, disclosure
+from studio.imaging.recipe_read import RecipeError as RecipeError  # re-exported: reading
+from studio.imaging.recipe_read import read_recipe as read_recipe  # is bounded there
 
 RECIPE_KEY = "latent-studio:recipe"
 SOFTWARE = f"Latent Studio {__version__}"
@@ -119,26 +120,3 @@ def save_image(
     if fmt is None:
         raise ValueError(f"Cannot tell the format of {path.name}; use .png, .jpg or .webp.")
     return write_file(path, encode_image(rgb, fmt, recipe, quality, source))
-
-
-_RECIPE_XMP = re.compile(rb"<ls:recipe>(.*?)</ls:recipe>", re.S)
-
-
-def read_recipe(data: bytes) -> dict[str, Any] | None:
-    """The recipe embedded in image bytes (PNG iTXt or XMP), or None if there is none."""
-    try:
-        img = Image.open(io.BytesIO(data))
-        text = getattr(img, "text", None) or {}
-        if RECIPE_KEY in text:
-            return json.loads(text[RECIPE_KEY])
-        xmp = img.info.get("xmp")
-    except (OSError, ValueError):
-        return None
-    raw = xmp if isinstance(xmp, bytes) else (xmp.encode() if isinstance(xmp, str) else data)
-    m = _RECIPE_XMP.search(raw)
-    if not m:
-        return None
-    try:
-        return json.loads(html.unescape(m.group(1).decode("utf-8")))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return None

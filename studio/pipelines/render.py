@@ -8,18 +8,34 @@ interpolate.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 
+from studio.imaging.recipe_read import RecipeError
 from studio.models.checkpoint import LoadedModel
 from studio.pipelines.cancel import CancelToken
 from studio.pipelines.directions import Directions
 from studio.pipelines.sample import GenerateRequest, class_labels, generate_images, to_uint8
 
 RECIPE_VERSION = 1
+# The window's limits (its truncation and direction sliders): a recipe asking for more
+# is refused when rendered, as NaN or 1e300 would only give a black image.
+TRUNCATION_RANGE = (0.0, 2.0)
+EDIT_LIMIT = 3.0
+# Bounds on the work one recipe may ask for. ``generate`` makes at most 4096 images in
+# batches of 64; a grid position names one of them, and remaking it runs one batch.
+MAX_GRID_COUNT = 4096
+MAX_GRID_BATCH = 256
+MAX_EDITS = 512  # direction sliders (no model has more directions than latent dims)
+MAX_LATENT = 4096  # numbers in an explicit latent
+MAX_LATENT_VALUE = 1e6  # a latent is about unit-sized; far larger overflows the network
+MAX_LAYER = 1024
+MAX_LABEL = 1_000_000
+SEED_RANGE = (-(2**63), 2**64)  # what seeded draws take (they use the low 64 bits)
 
 
 @dataclass(frozen=True)
@@ -53,33 +69,125 @@ class Recipe:
 
     @staticmethod
     def from_dict(d: dict[str, Any]) -> Recipe:
-        """A recipe from its JSON form; raises ValueError on anything malformed."""
+        """A recipe from its JSON form; raises :class:`RecipeError` (a ``ValueError``) on
+        anything malformed: wrong types, non-finite numbers, sizes past the bounds, an
+        inconsistent grid. Ranges a value may be clamped to are left to :meth:`check`."""
         if not isinstance(d, dict):
-            raise ValueError("The recipe is not valid: it is not a JSON object.")
+            raise RecipeError("The recipe is not valid: it is not a JSON object.")
         try:
+            if "model" not in d:
+                raise ValueError("it names no model")
+            model = d["model"]
+            if not isinstance(model, str):
+                raise ValueError("its model is not a name")
             layers = d.get("layers")
             latent = d.get("latent")
+            label = d.get("label")
             return Recipe(
-                model=str(d["model"]),
-                seed=int(d.get("seed", 0)),
-                truncation=float(d.get("truncation", 1.0)),
-                edits=tuple(float(v) for v in d.get("edits") or ()),
-                layers=(int(layers[0]), int(layers[1])) if layers else None,
-                latent=None if latent is None else tuple(float(v) for v in latent),
-                label=None if d.get("label") is None else int(d["label"]),
+                model=model,
+                seed=_int(d.get("seed", 0), "seed", *SEED_RANGE),
+                truncation=_number(d.get("truncation", 1.0), "truncation"),
+                edits=_numbers(d.get("edits") or (), "edits", MAX_EDITS),
+                layers=_layers(layers) if layers else None,
+                latent=None if latent is None else _latent(latent),
+                label=None if label is None else _int(label, "label", 0, MAX_LABEL),
                 grid=_grid(d.get("grid")),
             )
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
-            raise ValueError(f"The recipe is not valid: {exc}.") from None
+        except (KeyError, TypeError, ValueError, IndexError, OverflowError) as exc:
+            raise RecipeError(f"The recipe is not valid: {exc}.") from None
+
+    def check(self) -> None:
+        """Refuse values outside the window's limits (truncation, edits, layer range) and
+        a grid asking for more work than one batch of ``generate``'s largest request."""
+        lo, hi = TRUNCATION_RANGE
+        if not lo <= self.truncation <= hi:
+            raise RecipeError(
+                f"The recipe is not valid: its truncation {self.truncation:g} is outside "
+                f"{lo:g}–{hi:g}."
+            )
+        # Written as "not within" so that NaN, which compares false, is refused too.
+        bad = [v for v in self.edits if not -EDIT_LIMIT <= v <= EDIT_LIMIT]
+        if bad:
+            raise RecipeError(
+                f"The recipe is not valid: an edit of {bad[0]:g} is outside "
+                f"±{EDIT_LIMIT:g} (the sliders' range)."
+            )
+        if self.layers is not None and not 0 <= self.layers[0] <= self.layers[1]:
+            raise RecipeError("The recipe is not valid: its layer range is reversed.")
+        if self.grid is not None:
+            try:
+                _grid(self.grid)
+            except (TypeError, ValueError) as exc:
+                raise RecipeError(f"The recipe is not valid: {exc}.") from None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _number(value: Any, name: str) -> float:
+    if not _is_number(value):
+        raise ValueError(f"its {name} is not a number")
+    out = float(value)
+    if not math.isfinite(out):
+        raise ValueError(f"its {name} is not a finite number")
+    return out
+
+
+def _int(value: Any, name: str, lo: int, hi: int) -> int:
+    if not _is_number(value) or (isinstance(value, float) and not value.is_integer()):
+        raise ValueError(f"its {name} is not a whole number")
+    out = int(value)
+    if not lo <= out < hi:
+        raise ValueError(f"its {name} {out} is out of range")
+    return out
+
+
+def _numbers(value: Any, name: str, most: int) -> tuple[float, ...]:
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"its {name} are not a list of numbers")
+    if len(value) > most:
+        raise ValueError(f"it has {len(value)} {name} (at most {most})")
+    return tuple(_number(v, name) for v in value)
+
+
+def _latent(value: Any) -> tuple[float, ...]:
+    latent = _numbers(value, "latent", MAX_LATENT)
+    if not latent:
+        raise ValueError("its latent is empty")
+    if max(abs(v) for v in latent) > MAX_LATENT_VALUE:
+        raise ValueError("its latent holds numbers far too large for a latent")
+    return latent
+
+
+def _layers(value: Any) -> tuple[int, int]:
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise ValueError("its layers are not a pair of numbers")
+    return (_int(value[0], "layers", 0, MAX_LAYER + 1), _int(value[1], "layers", 0, MAX_LAYER + 1))
 
 
 def _grid(value: Any) -> tuple[int, int, int] | None:
     if not value:
         return None
-    count, batch, index = (int(v) for v in value)
-    if not (0 <= index < count <= 4096 and batch >= 1):
+    if not isinstance(value, list | tuple) or len(value) != 3:
+        raise ValueError("its grid is not (count, batch, index)")
+    count = _int(value[0], "grid count", 1, MAX_GRID_COUNT + 1)
+    batch = _int(value[1], "grid batch", 1, MAX_GRID_BATCH + 1)
+    index = _int(value[2], "grid index", 0, MAX_GRID_COUNT)
+    if index >= count:
         raise ValueError("the grid position is out of range")
     return count, batch, index
+
+
+def check_for_model(model: LoadedModel, recipe: Recipe) -> None:
+    """Refuse a recipe this model cannot render as asked: values outside the window's
+    limits (see :meth:`Recipe.check`) or a latent of another size than the model's."""
+    recipe.check()
+    size = int(getattr(model.module, "latent_size", 0) or 0)
+    if recipe.latent is not None and size and len(recipe.latent) != size:
+        raise RecipeError(
+            f"The recipe's latent has {len(recipe.latent)} numbers; {model.name} takes {size}."
+        )
 
 
 def latent_for(
@@ -97,6 +205,7 @@ def edited_latent(
 ) -> torch.Tensor:
     """The decoder input for ``recipe``: (1, num_ws, w_dim) for a GAN, (1, D) for a VAE."""
     module: Any = model.module
+    check_for_model(model, recipe)
     z = latent_for(model, recipe.seed, recipe.latent)
     offset = None
     if directions is not None and any(recipe.edits):
@@ -143,8 +252,10 @@ def render_recipe(
     directions: Directions | None = None,
     cancel: CancelToken | None = None,
 ) -> np.ndarray:
-    """uint8 (R, R, 3) remade from ``recipe``, the way it was first made."""
+    """uint8 (R, R, 3) remade from ``recipe``, the way it was first made (one batch of
+    its grid at most: the recipe's bounds keep that small)."""
     if recipe.grid is not None and not any(recipe.edits):
+        check_for_model(model, recipe)
         count, batch, index = recipe.grid
         start = index // batch * batch
         chunk = generate_images(

@@ -25,6 +25,9 @@ NEAR_DUPLICATE_BITS = 4  # of 64 in the difference hash: the cheap first test
 # 99th percentile of |difference| between 16×16 colour thumbnails, in 0–255 levels: low
 # for re-encoded or resized copies, high for variants that differ in one region.
 NEAR_DUPLICATE_LEVELS = 12.0
+# The description a data builder (``data emoji``, ``data openclipart``) writes into the
+# folder it makes: the data's provenance, not one of its images.
+DESCRIPTION = "DATASET.json"
 
 
 @dataclass
@@ -73,7 +76,10 @@ class ScanReport:
 
     def summary(self) -> str:
         """The report in plain words, as the CLI prints it and the window shows it."""
-        lines = [f"{len(self.usable)} images usable, {len(self.skipped)} skipped in {self.root}"]
+        from studio.imaging.export import counted
+
+        usable = counted(len(self.usable), "image")
+        lines = [f"{usable} usable, {len(self.skipped)} skipped in {self.root}"]
         for reason, n in sorted(self.skip_counts().items()):
             lines.append(f"  skipped {n}: {reason}")
         for conv, n in sorted(self.conversion_counts().items()):
@@ -114,7 +120,13 @@ def scan_folder(
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"The folder {root} does not exist.")
-    files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+    files = sorted(
+        p
+        for p in root.rglob("*")
+        # Everything but folders: a pipe, a device or a broken link is reported as
+        # skipped (the safe reader refuses it) rather than silently left out.
+        if not p.is_dir() and not p.name.startswith(".") and p != root / DESCRIPTION
+    )
     entries: list[ScanEntry] = []
     fitted: list[np.ndarray] = []
     exact: dict[str, str] = {}
@@ -133,14 +145,8 @@ def scan_folder(
         try:
             decoded = load_image(p, limits=limits, background=background)
         except ImageError as exc:
-            text = str(exc)
-            if "not an image" in text:
-                entry.category = "not an image"
-            elif "decompression bomb" in text:
-                entry.category = "decompression bomb"
-            else:
-                entry.category = "corrupt or truncated"
-            entry.reason = f"{entry.category}: {text}"
+            entry.category = exc.category or "corrupt or truncated"
+            entry.reason = f"{entry.category}: {exc}"
             continue
         rgb = decoded.rgb
         h, w = rgb.shape[:2]
