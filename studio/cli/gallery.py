@@ -61,7 +61,9 @@ def cmd_gallery_list(args: argparse.Namespace) -> int:
         note = missing_model_note(i.recipe, installed)
         tags = f" [{', '.join(i.tags)}]" if i.tags else ""
         print(f"{i.id:>6} {star} {i.model or '(imported)'} seed={i.seed}{tags} {note}".rstrip())
-    print(f"{len(items)} items", file=sys.stderr)
+    from studio.imaging.export import counted
+
+    print(counted(len(items), "item"), file=sys.stderr)
     return 0
 
 
@@ -74,7 +76,7 @@ def _gallery_items(gallery: Any, ids: list[int]) -> list[Any]:
 
 def cmd_gallery_export(args: argparse.Namespace) -> int:
     from studio.gallery.recipes import export_job
-    from studio.imaging.export import ExportError, export_images
+    from studio.imaging.export import ExportError, counted, export_images
 
     gallery = _gallery()
     items = _gallery_items(gallery, args.ids) if args.ids else gallery.items()
@@ -91,7 +93,9 @@ def cmd_gallery_export(args: argparse.Namespace) -> int:
             failed += 1
             print(f"latent-studio: gallery item #{i.id}: {exc}", file=sys.stderr)
     if not jobs:
-        raise CliError(f"Nothing exported: none of the {len(items)} items could be read.")
+        raise CliError(
+            f"Nothing exported: none of the {counted(len(items), 'item')} could be read."
+        )
     try:
         paths = export_images(
             jobs,
@@ -104,10 +108,8 @@ def cmd_gallery_export(args: argparse.Namespace) -> int:
         )
     except ExportError as exc:
         raise CliError(str(exc)) from None
-    print(f"Exported {len(paths)} images to {args.out}")
+    print(f"Exported {counted(len(paths), 'image')} to {args.out}")
     if failed:
-        from studio.imaging.export import counted
-
         print(
             f"latent-studio: {counted(failed, 'item')} could not be exported (see above).",
             file=sys.stderr,
@@ -136,8 +138,14 @@ def cmd_gallery_import(args: argparse.Namespace) -> int:
 def cmd_gallery_morph(args: argparse.Namespace) -> int:
     from studio.engine import RenderMorph
     from studio.gallery.recipes import installed_models, missing_model_note, morph_recipe_dicts
-    from studio.imaging.animation import save_gif, save_mp4
+    from studio.imaging.animation import save_gif, save_mp4, scaled_frames
+    from studio.imaging.export import counted
 
+    out = Path(args.out)
+    if out.suffix.lower() not in (".gif", ".mp4"):
+        raise CliError("A morph is written as .gif or .mp4.")
+    _check_scale(args.scale)
+    _refuse_existing(out, args.overwrite)
     gallery = _gallery()
     items = _gallery_items(gallery, args.ids)
     installed = installed_models()
@@ -146,7 +154,6 @@ def cmd_gallery_morph(args: argparse.Namespace) -> int:
         request = RenderMorph.of(recipes, args.frames, args.mode, args.loop)
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    out = Path(args.out)
     ensure_writable(out.parent if str(out.parent) else Path("."))
     engine = make_engine(args.device)
     try:
@@ -159,24 +166,78 @@ def cmd_gallery_morph(args: argparse.Namespace) -> int:
         "mode": args.mode,
         "loop": args.loop,
     }
-    if out.suffix.lower() == ".mp4":
-        try:
-            save_mp4(frames, out, args.fps)
-        except RuntimeError as exc:
-            raise CliError(str(exc)) from None
-    elif out.suffix.lower() == ".gif":
-        save_gif(frames, out, args.fps, recipe)
-    else:
-        raise CliError("A morph is written as .gif or .mp4.")
-    print(f"Wrote {len(frames)} frames to {out}")
+    try:
+        frames = scaled_frames(frames, args.scale, args.smooth)
+        if out.suffix.lower() == ".mp4":
+            save_mp4(frames, out, args.fps, recipe)
+        else:
+            save_gif(frames, out, args.fps, recipe)
+    except (RuntimeError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"Could not write {out}: {exc.strerror or exc}.") from None
+    print(f"Wrote {counted(len(frames), 'frame')} to {out}")
+    return 0
+
+
+def _check_scale(scale: int) -> None:
+    from studio.imaging.resize import MAX_SCALE
+
+    if not 1 <= scale <= MAX_SCALE:
+        raise CliError(f"--scale must be between 1 and {MAX_SCALE}.")
+
+
+def _refuse_existing(out: Path, overwrite: bool) -> None:
+    if out.exists() and not overwrite:
+        raise CliError(f"{out} already exists; add --overwrite to replace it.")
+    if out.is_dir():
+        raise CliError(f"{out} is a folder; name the file to write.")
+
+
+def cmd_gallery_sheet(args: argparse.Namespace) -> int:
+    from studio.gallery.recipes import sheet_caption
+    from studio.imaging.decode import ImageError
+    from studio.imaging.export import counted
+    from studio.imaging.grid import save_sheet
+    from studio.imaging.metadata import FORMATS
+
+    out = Path(args.out)
+    if out.suffix.lower() not in FORMATS:
+        raise CliError("A contact sheet is written as .png, .jpg or .webp.")
+    _check_scale(args.scale)
+    _refuse_existing(out, args.overwrite)
+    gallery = _gallery()
+    items = _gallery_items(gallery, args.ids) if args.ids else gallery.items()
+    if not items:
+        raise CliError("Nothing to put on a contact sheet: the gallery is empty.")
+    try:
+        images = [gallery.image(i.id) for i in items]
+    except ImageError as exc:
+        raise CliError(f"A kept image cannot be read: {exc}") from None
+    ensure_writable(out.parent if str(out.parent) else Path("."))
+    try:
+        save_sheet(
+            images,
+            out,
+            [i.recipe for i in items],
+            [sheet_caption(i) for i in items] if args.captions else (),
+            args.scale,
+            args.smooth,
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"Could not write {out}: {exc.strerror or exc}.") from None
+    print(f"Wrote a contact sheet of {counted(len(items), 'image')} to {out}")
     return 0
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from studio.engine import RenderLatent
     from studio.imaging.decode import ImageError, read_user_file
     from studio.imaging.metadata import read_recipe, save_image
-    from studio.models.catalog import ModelNotFound, resolve_model
     from studio.models.identity import model_sha256
     from studio.pipelines.render import Recipe
 
@@ -190,25 +251,54 @@ def cmd_render(args: argparse.Namespace) -> int:
         recipe.check()  # the window's limits and a bounded grid, before any work
     except (ImageError, ValueError) as exc:  # RecipeError is both
         raise CliError(f"{args.recipe}: {exc}") from None
-    try:
-        path = resolve_model(recipe.model)
-    except (ValueError, ModelNotFound) as exc:
-        raise CliError(str(exc)) from None
+    path, name = _render_model(recipe.model, getattr(args, "model", None), raw)
+    sha = model_sha256(path)
     want = raw.get("model_sha256")
-    if want and want != model_sha256(path):
+    if want and want != sha:
         print(
-            f"warning: {recipe.model} differs from the model that made this image; "
-            "the pixels may differ.",
+            f"warning: {name} differs from the model that made this image; the pixels may differ.",
             file=sys.stderr,
         )
     out = Path(args.out)
     ensure_writable(out)
     engine = make_engine(args.device)
     try:
-        result = engine_call(engine, RenderLatent.of(recipe))
+        # By its file, so the model rendered with is the one checked above.
+        result = engine_call(engine, RenderLatent.of(replace(recipe, model=str(path))))
     finally:
         engine.shutdown()
     target = out / (Path(args.recipe).stem + "-render.png")
-    save_image(result.image, target, recipe={**raw, **recipe.to_dict()})
+    # The new image's recipe names the model that made it, and that model's file.
+    made = {**raw, **replace(recipe, model=name).to_dict()}
+    if want:
+        made["model_sha256"] = sha
+    save_image(result.image, target, recipe=made)
     print(f"Wrote {target}")
     return 0
+
+
+def _render_model(wanted: str, given: str | None, raw: dict[str, Any]) -> tuple[Path, str]:
+    """The model file to render a recipe with, and its name: ``given`` (``--model``,
+    a name or a file) or else the recipe's own model; one plain line when neither is
+    there, naming the model the recipe wants."""
+    from studio.models.catalog import ModelNotFound, resolve_model
+    from studio.models.checkpoint import CheckpointError, read_header
+
+    try:
+        path = resolve_model(given or wanted)
+    except ModelNotFound as exc:
+        if given:
+            raise CliError(str(exc)) from None
+        sha = raw.get("model_sha256")
+        made_by = f" (model sha256 {sha[:12]}…)" if isinstance(sha, str) and sha else ""
+        raise CliError(
+            f"This image was made with the model {wanted!r}{made_by}, which is not "
+            "installed; add --model NAME_OR_FILE to render it with that model."
+        ) from None
+    if not given:
+        return path, wanted
+    try:
+        name = read_header(path).get("name")
+    except CheckpointError as exc:
+        raise CliError(str(exc)) from None
+    return path, str(name) if isinstance(name, str) and name else path.stem
