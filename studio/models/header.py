@@ -164,9 +164,12 @@ def _tensor(key: str, info: object, data_size: int, name: str) -> TensorSpan:
         raise CheckpointError(f"{where} has a shape that is not a list of whole numbers ≥ 0.")
     offsets = info["data_offsets"]
     if not (isinstance(offsets, list) and len(offsets) == 2 and all(map(_whole, offsets))):
-        raise CheckpointError(
-            f"{where} has data_offsets {_kind(offsets)}; they should be two whole numbers."
-        )
+        if isinstance(offsets, list) and len(offsets) == 2:
+            odd = next(v for v in offsets if not _whole(v))
+            got = f"data_offsets holding {_kind(odd)}"
+        else:
+            got = f"data_offsets {_kind(offsets)}"
+        raise CheckpointError(f"{where} has {got}; they should be two whole numbers.")
     begin, end = offsets
     if not 0 <= begin <= end:
         raise CheckpointError(f"{where} has data_offsets that do not run forwards.")
@@ -191,7 +194,7 @@ def _kind(value: object) -> str:
         return "an object"
     if isinstance(value, str):
         return "a string"
-    return "a number"
+    return "a number" if isinstance(value, int) else "a decimal number"
 
 
 def parse_header(text: bytes, data_size: int, name: str) -> SafetensorsHeader:
