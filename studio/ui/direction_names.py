@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSettings, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QLabel, QLineEdit, QMenu, QWidget
 
 from studio.ui.naming import named
@@ -66,12 +66,23 @@ class DirectionNames(QObject):
         """Whether someone named this direction."""
         return index in self._names.get(model, {})
 
+    def custom(self, model: str, index: int) -> str:
+        """The name someone gave the direction ("" if none)."""
+        return self._names.get(model, {}).get(index, "")
+
+    @staticmethod
+    def tidy(index: int, text: str) -> str:
+        """``text`` as it would be kept: one line, spaces collapsed, at most
+        :data:`MAX_NAME` characters; "" for the default name."""
+        text = " ".join(text.split())[:MAX_NAME]
+        return "" if text == default_name(index) else text
+
     def rename(self, model: str, index: int, text: str) -> None:
         """Name direction ``index`` of ``model``; an empty name (or ``PC n``) goes back
         to the default. Saved at once."""
-        text = " ".join(text.split())[:MAX_NAME]
+        text = self.tidy(index, text)
         entries = self._names.setdefault(model, {})
-        if not text or text == default_name(index):
+        if not text:
             if entries.pop(index, None) is None:
                 return
         elif entries.get(index) == text:
@@ -83,6 +94,24 @@ class DirectionNames(QObject):
         data = {m: {str(i): n for i, n in sorted(e.items())} for m, e in self._names.items()}
         self.settings.setValue(NAMES_KEY, json.dumps(data, ensure_ascii=False))
         self.changed.emit(model)
+
+
+class RenameCommand(QUndoCommand):
+    """Renaming a direction, as one step of the window's undo history."""
+
+    def __init__(self, names: DirectionNames, model: str, index: int, new: str) -> None:
+        shown = new or default_name(index)
+        super().__init__(f"Rename {names.name(model, index)} to {shown}")
+        self.names, self.model, self.index = names, model, index
+        self.old, self.new = names.custom(model, index), new
+
+    def redo(self) -> None:
+        """Give the new name."""
+        self.names.rename(self.model, self.index, self.new)
+
+    def undo(self) -> None:
+        """Give the old name back."""
+        self.names.rename(self.model, self.index, self.old)
 
 
 class NameEditor(QObject):
@@ -99,8 +128,10 @@ class NameEditor(QObject):
         rows: list[QWidget],
         current_model: Callable[[], str],
         parent: QWidget,
+        undo_stack: QUndoStack | None = None,
     ) -> None:
         super().__init__(parent)
+        self.undo_stack = undo_stack
         self.names = names
         self.labels = labels
         self.rows = rows  # the widget each editor may stretch over (the slider)
@@ -145,7 +176,18 @@ class NameEditor(QObject):
             return
         index, self.index = self.index, None
         self.edit.hide()
-        self.names.rename(self.current_model(), index, self.edit.text())
+        self.rename(index, self.edit.text())
+
+    def rename(self, index: int, text: str) -> None:
+        """Name direction ``index`` of the current model (an undo step if it changes)."""
+        model = self.current_model()
+        new = self.names.tidy(index, text)
+        if not model or new == self.names.custom(model, index):
+            return
+        if self.undo_stack is None:
+            self.names.rename(model, index, new)
+        else:
+            self.undo_stack.push(RenameCommand(self.names, model, index, new))
 
     def cancel(self) -> None:
         """Close the editor, keeping the old name."""
@@ -180,5 +222,5 @@ class NameEditor(QObject):
         reset = menu.addAction(f"Call it {default_name(index)} again")
         reset.setObjectName("resetDirectionNameAction")
         reset.setEnabled(self.names.is_custom(model, index))
-        reset.triggered.connect(lambda: self.names.rename(model, index, ""))
+        reset.triggered.connect(lambda: self.rename(index, ""))
         menu.popup(where)

@@ -129,7 +129,12 @@ class LatentPanel(QWidget):
             spin.lineEdit().installEventFilter(self._keys_first)
         self._build()
         self.name_editor = NameEditor(
-            self.names, self.name_labels, list(self.sliders), self._model, self.dir_box
+            self.names,
+            self.name_labels,
+            list(self.sliders),
+            self._model,
+            self.dir_box,
+            controller.undo_stack,
         )
         self.strip_hover = StripHover(
             controller, self.sliders, self.name_labels, self.direction_name, self

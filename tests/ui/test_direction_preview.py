@@ -143,6 +143,15 @@ def test_renaming_a_direction_is_saved_per_model(qtbot: QtBot, model_dir: Path) 
     assert first.findChild(QLabel, "directionStripTitle").text() == "Smile"
     _leave(first.findChild(QSlider, "latentSlider2"))
 
+    # Renaming is a step of the undo history.
+    first.actions_by_name["undoAction"].trigger()  # the slider
+    first.actions_by_name["undoAction"].trigger()  # the name
+    assert label.text() == "PC 3"
+    first.actions_by_name["redoAction"].trigger()
+    assert label.text() == "Smile"
+    assert first.controller.undo_stack.undoText() == "Rename PC 3 to Smile"
+    first.actions_by_name["redoAction"].trigger()
+
     # Escape keeps the old name.
     qtbot.mouseDClick(label, Qt.MouseButton.LeftButton)
     edit = first.findChild(QLineEdit, "directionNameEdit")
