@@ -53,7 +53,9 @@ def cmd_data_emoji(args: argparse.Namespace) -> int:
             bar.close()
     for p in problems[:10]:
         print(f"skipped {p}", file=sys.stderr)
-    print(f"Wrote {count} emoji images ({args.size}×{args.size}) to {args.out}")
+    from studio.imaging.export import counted
+
+    print(f"Wrote {counted(count, 'emoji image')} ({args.size}×{args.size}) to {args.out}")
     return 0
 
 

@@ -193,3 +193,11 @@ def test_contact_sheet_scale_and_provenance(model_dir, tmp_path: Path, capsys) -
     assert source_type(photo_sheet) == ""
     assert main(["gallery", "sheet", str(plain), "--out", str(photo_sheet)]) == 1
     assert "already exists" in capsys.readouterr().err
+
+
+def test_scan_counts_in_words(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "one"
+    folder.mkdir()
+    Image.fromarray(np.full((32, 32, 3), 9, np.uint8)).save(folder / "a.png")
+    assert main(["data", "scan", str(folder)]) == 0
+    assert capsys.readouterr().out.startswith("1 image usable, 0 skipped")
