@@ -87,25 +87,33 @@ def parse_recipe_json(text: str | bytes) -> dict[str, Any]:
         raise RecipeError(
             f"The recipe is not valid: it is a JSON {_json_kind(value)}, not an object."
         )
-    try:
-        # Lone surrogates ("\ud800") parse, but no file or database can store them.
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        raise RecipeError("The recipe is not valid: it holds text that is not Unicode.") from None
-    _check_finite(value)
+    _check_values(value)
     return value
 
 
-def _check_finite(value: Any) -> None:
-    # Numbers too large for a float (1e999) parse as inf; depth is bounded, so recursion is.
-    if isinstance(value, float) and not math.isfinite(value):
-        raise RecipeError("The recipe is not valid: it holds a number too large to use.")
-    if isinstance(value, dict):
-        for v in value.values():
-            _check_finite(v)
+def _check_values(value: Any) -> None:
+    """Refuse numbers too large for a float (1e999 parses as inf) and lone surrogates
+    ("\\ud800" parses, but no file or database can store it). The depth is bounded, so
+    the recursion is too."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise RecipeError("The recipe is not valid: it holds a number too large to use.")
+    elif isinstance(value, str):
+        _check_text(value)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_text(k)
+            _check_values(v)
     elif isinstance(value, list):
         for v in value:
-            _check_finite(v)
+            _check_values(v)
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise RecipeError("The recipe is not valid: it holds text that is not Unicode.") from None
 
 
 def _json_kind(value: Any) -> str:
