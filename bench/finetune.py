@@ -113,6 +113,7 @@ def main() -> None:
         steps=args.steps,
         batch=args.batch,
         checkpoint_every=args.every,
+        checkpoint_minutes=0,  # measure at --every steps only, not also by time
         preview_every=args.every,
         cpu_bf16=args.cpu_bf16,
         device="cpu",
@@ -130,7 +131,7 @@ def main() -> None:
             break
         if not report.checkpointed:
             continue
-        path, _ = export_run(run.path, "finetuned", work / "models")
+        path, _ = export_run(run.path, "finetuned", work / "models", overwrite=True)
         fake = samples(load_checkpoint(path, "cpu"))
         sheet(fake, args.out / f"step-{report.step:05d}.png")
         points.append(

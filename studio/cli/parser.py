@@ -156,7 +156,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="GAN: the feature network --feature-d judges with (keep it installed "
         "unchanged while the run goes on)",
     )
-    t.add_argument("--checkpoint-every", type=int, default=500)
+    t.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints")
+    t.add_argument(
+        "--checkpoint-minutes",
+        type=float,
+        default=5.0,
+        help="also checkpoint after this many minutes of training, so a kill loses at "
+        "most that (0 = by steps only; default 5)",
+    )
     t.add_argument("--preview-every", type=int, default=500)
     t.add_argument("--device", default="auto")
     t.add_argument(
@@ -179,12 +186,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--name", required=True)
     e.add_argument("--out", help="folder (default: your user model folder)")
     e.add_argument("--fp32", action="store_true", help="keep 32-bit weights")
+    e.add_argument("--overwrite", action="store_true", help="replace a model of that name")
     e.set_defaults(func=cmd_export)
 
     pb = sub.add_parser("publish", help="publish a run to your model folder for the studio")
     pb.add_argument("run", help="run folder")
     pb.add_argument("--name", required=True)
     pb.add_argument("--fp32", action="store_true", help="keep 32-bit weights")
+    pb.add_argument("--overwrite", action="store_true", help="replace a model of that name")
     pb.set_defaults(func=cmd_export)
     mt = sub.add_parser("metrics", help="FID/KID, precision/recall of a model against a folder")
     mt.add_argument("--model", required=True)
@@ -206,6 +215,11 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("render", help="remake an image from the recipe inside a PNG")
     r.add_argument("recipe", help="an image written by Latent Studio")
     r.add_argument("--out", required=True)
+    r.add_argument(
+        "--model",
+        metavar="NAME_OR_FILE",
+        help="the model to render with (a name or a file), when the recipe's is not installed",
+    )
     r.add_argument("--device", default="auto")
     r.set_defaults(func=cmd_render)
     add_showcase_parser(sub)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -65,7 +66,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     latents = model.module.sample_latents(args.count, args.seed).numpy()
     labels = class_labels(model, args.count, label, args.seed)
     sha = model_sha256(model.path)
-    written = []
+    written: list[Path] = []
     for i, img in enumerate(images):
         # Image i is row i of the seed's draw: the recipe keeps that latent explicitly.
         recipe = Recipe(
@@ -79,23 +80,49 @@ def cmd_generate(args: argparse.Namespace) -> int:
         ).to_dict()
         recipe.update(model_sha256=sha, index=i)
         path = out / f"{model.name}-{args.seed}-{i:04d}.png"
-        save_image(img, path, recipe=recipe)
+        try:
+            # Atomic: a failed write leaves no partial file, and no older file replaced.
+            save_image(img, path, recipe=recipe)
+        except OSError as exc:  # a full disk, most often
+            raise CliError(
+                f"Could not write {path.name} to {out}: {exc.strerror or exc}; "
+                f"{_kept(len(written), 'written before it')}."
+            ) from None
         written.append(path)
     if args.grid:
         from studio.imaging.grid import contact_sheet
 
         grid_path = Path(args.grid)
         ensure_writable(grid_path.parent if str(grid_path.parent) else Path("."))
-        # A sheet is a picture of many recipes, not one: it carries the disclosure only
-        # (every image on it has a recipe like the last one's: a model made them).
-        from studio.imaging.provenance import digital_source_type
+        try:
+            # A sheet is a picture of many recipes, not one: it carries the disclosure only
+            # (every image on it has a recipe like the last one's: a model made them).
+            from studio.imaging.provenance import digital_source_type
 
-        save_image(contact_sheet(list(images)), grid_path, source=digital_source_type(recipe))
+            save_image(contact_sheet(list(images)), grid_path, source=digital_source_type(recipe))
+        except OSError as exc:
+            raise CliError(
+                f"Could not write the grid {grid_path}: {exc.strerror or exc}; "
+                f"{_kept(len(written), f'written to {out}')}."
+            ) from None
     print(
-        f"Wrote {len(written)} images to {out}"
+        f"Wrote {images_count(len(written))} to {out}"
         + (f" and a grid to {args.grid}" if args.grid else "")
     )
     return 0
+
+
+def images_count(n: int) -> str:
+    """A count of images in words: 1 image, 3 images."""
+    return f"{n} image" if n == 1 else f"{n} images"
+
+
+def _kept(n: int, where: str) -> str:
+    """What a failed command leaves, in words, e.g. the 3 images written before it are
+    complete."""
+    if n == 0:
+        return "no image was written"
+    return f"the {images_count(n)} {where} {'is' if n == 1 else 'are'} complete"
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
@@ -120,6 +147,8 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     report = evaluate_model(
         model, net, folder.images, args.count or None, args.seed, real_labels=real_labels
     )
+    if report.fid_warning:
+        print(f"warning: {report.fid_warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
     else:
@@ -128,7 +157,10 @@ def cmd_metrics(args: argparse.Namespace) -> int:
             f"{report.fake_images} generated), measured with {report.features}:"
         )
         print(f"  FID ({report.features})  {report.fid:.2f}")
-        print(f"  KID ({report.features})  {report.kid:.4f} ± {report.kid_std:.4f}")
+        print(
+            f"  KID ({report.features})  {_plus_minus(report.kid, report.kid_std)} "
+            f"(spread over subsets of {images_count(report.kid_subset)})"
+        )
         print(f"  precision {report.precision:.3f}   recall {report.recall:.3f}")
         print(f"  Inception-style score ({report.features})  {report.inception_style_score:.2f}")
         if report.class_match is not None:
@@ -138,3 +170,12 @@ def cmd_metrics(args: argparse.Namespace) -> int:
                 f"{report.real_class_match:.3f}"
             )
     return 0
+
+
+def _plus_minus(value: float, spread: float) -> str:
+    """``value ± spread`` to the spread's second significant digit (at least 4
+    decimals), so a small but real spread never prints as 0.0000."""
+    decimals = 4
+    if math.isfinite(spread) and spread > 0:
+        decimals = min(12, max(4, 1 - math.floor(math.log10(spread))))
+    return f"{value:.{decimals}f} ± {spread:.{decimals}f}"

@@ -81,6 +81,7 @@ def _train_config(args: argparse.Namespace) -> Any:
         optimizer=args.optimizer,
         seed=args.seed,
         checkpoint_every=args.checkpoint_every,
+        checkpoint_minutes=args.checkpoint_minutes,
         preview_every=args.preview_every,
         holdout=args.holdout,
         policy=args.policy,
@@ -111,6 +112,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from studio.training.run import Run, RunError
     from studio.training.session import open_run, run_training
 
+    bar = None
     try:
         cfg = None
         if not args.resume:
@@ -130,8 +132,9 @@ def cmd_train(args: argparse.Namespace) -> int:
             run.write_config(saved)
         if args.nproc > 1:
             return _train_processes(args)
-        bar = None
         for report in run_training(run, resume=args.resume):
+            if report.notice:
+                print(report.notice, file=sys.stderr)
             if bar is None:
                 bar = progress_bar(f"train {run.read_config().kind}", report.total)
                 bar.update(report.step - 1)
@@ -146,13 +149,21 @@ def cmd_train(args: argparse.Namespace) -> int:
                     f"step {report.step}: "
                     + ", ".join(f"{k}={v}" for k, v in report.metrics.items())
                 )
-        if bar is not None:
-            bar.close()
     except (RunError, DatasetError, ValueError) as exc:
         raise CliError(str(exc)) from None
+    except OSError as exc:  # a log line or preview on a full disk; checkpoints say more
+        raise CliError(
+            f"Could not write to the run folder {args.run}: {exc.strerror or exc}; "
+            "the last checkpoint is kept."
+        ) from None
     except KeyboardInterrupt:
+        if bar is not None:
+            bar.close()
         print("\nStopped. Continue with --resume; the last checkpoint is kept.", file=sys.stderr)
         return EXIT_STOPPED
+    finally:
+        if bar is not None:
+            bar.close()  # before any message, so the message is a line of its own
     print(f"Training state saved in {args.run}")
     return 0
 
@@ -193,7 +204,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     try:
         out = getattr(args, "out", None)
-        path, meta = export_run(args.run, args.name, out=out, half=not args.fp32)
+        path, meta = export_run(
+            args.run, args.name, out=out, half=not args.fp32, overwrite=args.overwrite
+        )
     except ExportError as exc:
         raise CliError(str(exc)) from None
     print(f"Exported {args.name} to {path} ({path.stat().st_size / 1e6:.1f} MB)")

@@ -97,12 +97,31 @@ def fid(a: np.ndarray, b: np.ndarray) -> float:
     return float(max(value, 0.0))
 
 
+def kid_subset_size(n_a: int, n_b: int, subset_size: int = 500) -> int:
+    """The size of KID's subsets for sets of ``n_a`` and ``n_b`` features.
+
+    As in the KID paper (Bińkowski et al. 2018) and torch-fidelity: ``subset_size``, but
+    never more than half the smaller set. Subsets as big as the set are all the set
+    itself, so their spread is rounding noise (a std of 4e-16), not the estimate's
+    uncertainty; at half, two subsets share about half their images and the spread
+    shows how much the figure moves with the sample.
+    """
+    n = min(n_a, n_b)
+    if n < 4:  # too few to draw two different pairs from: the whole set, no spread
+        return n
+    return max(2, min(subset_size, n // 2))
+
+
 def kid(
     a: np.ndarray, b: np.ndarray, subsets: int = 20, subset_size: int = 500, seed: int = 0
 ) -> tuple[float, float]:
-    """Kernel Inception Distance (unbiased MMD², cubic polynomial kernel): (mean, std)."""
+    """Kernel Inception Distance (unbiased MMD², cubic polynomial kernel): (mean, std)
+    over ``subsets`` random subsets (seeded) of :func:`kid_subset_size` each; NaN for
+    sets of fewer than 2."""
     rng = np.random.default_rng(seed)
-    m = min(subset_size, len(a), len(b))
+    m = kid_subset_size(len(a), len(b), subset_size)
+    if m < 2:
+        return float("nan"), float("nan")
     d = a.shape[1]
     values = []
     for _ in range(subsets):
@@ -116,6 +135,31 @@ def kid(
         mmd -= 2 * kxy.mean()
         values.append(mmd)
     return float(np.mean(values)), float(np.std(values))
+
+
+# FID fits a Gaussian to each set: a mean and a D×D covariance from N feature vectors.
+# With N ≤ D the covariance is singular (rank N − 1) and the figure says more about N
+# than about the images. Even above D it is poor: by the Marchenko–Pastur law the
+# sample covariance's eigenvalues spread over (1 ± √(D/N))² times the true ones, so at
+# N = 2D they range from 0.09× to 2.9×, and FID's bias grows as 1/N (Chong & Forsyth,
+# "Effectively Unbiased FID", 2020). 2D is the least at which we report it without a
+# word; below, figures from different N cannot be compared.
+FID_MIN_PER_DIM = 2
+
+
+def fid_warning(real: int, fake: int, dim: int) -> str:
+    """One line when either set is too small for FID to mean much (see
+    ``FID_MIN_PER_DIM``), else ""."""
+    need = FID_MIN_PER_DIM * dim
+    n = min(real, fake)
+    if n >= need:
+        return ""
+    which = "real" if real <= fake else "generated"
+    return (
+        f"FID from {n} {which} images is unreliable: it fits a {dim}×{dim} covariance, "
+        f"which needs at least {need} images per set to mean much; compare FIDs only at "
+        "the same count."
+    )
 
 
 def _radii(x: np.ndarray, k: int) -> np.ndarray:
@@ -157,6 +201,8 @@ class QualityReport:
     inception_style_score: float
     real_images: int
     fake_images: int
+    kid_subset: int = 0  # images per KID subset (the std is over those subsets)
+    fid_warning: str = ""  # set when the sets are too small for FID to mean much
     # Conditional models measured against a folder with their classes: the share of
     # generated images a nearest-neighbour vote puts in their own class, and the same
     # vote on the real images (each left out of its own vote), the most to hope for.
@@ -188,6 +234,8 @@ def compare(
     report = QualityReport(
         label, fid(fr, ff), k_mean, k_std, p, r, inception_style_score(pf), len(real), len(fake)
     )
+    report.kid_subset = kid_subset_size(len(fr), len(ff))
+    report.fid_warning = fid_warning(len(fr), len(ff), fr.shape[1])
     if real_labels is not None and fake_labels is not None:
         report.class_match = class_match(fr, real_labels, ff, fake_labels)
         report.real_class_match = class_match(fr, real_labels, fr, real_labels, leave_out=True)

@@ -68,11 +68,12 @@ def _module_from_state(cfg: TrainConfig, state: dict[str, Any]) -> torch.nn.Modu
     return module.eval().requires_grad_(False)
 
 
-def gan_quality(cfg: TrainConfig, module: Any, info: dict[str, Any]) -> dict[str, float]:
+def gan_quality(cfg: TrainConfig, module: Any, info: dict[str, Any]) -> dict[str, Any]:
     """Studio-feature FID, KID, precision and recall of a generator against its whole
     training folder, and for a conditional model its class match; nothing when the
     feature network is not installed or the folder is gone. ``info``: the model file's
-    class names and counts, which draw the classes as in training."""
+    class names and counts, which draw the classes as in training. With too few images
+    for FID to mean much, ``studio_fid_warning`` says so in words."""
     from studio.models.checkpoint import LoadedModel
     from studio.pipelines.metrics import evaluate_model, installed_features, labels_for_model
 
@@ -86,13 +87,15 @@ def gan_quality(cfg: TrainConfig, module: Any, info: dict[str, Any]) -> dict[str
     model = LoadedModel(module, module.arch, "gan", info, Path(cfg.data))
     real_labels = labels_for_model(model, folder.classes, folder.labels)
     report = evaluate_model(model, net, folder.images, real_labels=real_labels)
-    figures = {
+    figures: dict[str, Any] = {
         "studio_fid": round(report.fid, 4),
         "studio_kid": round(report.kid, 5),
         "studio_precision": round(report.precision, 4),
         "studio_recall": round(report.recall, 4),
         "studio_real_images": report.real_images,
     }
+    if report.fid_warning:  # kept with the figure, so whoever reads it is told
+        figures["studio_fid_warning"] = report.fid_warning
     if report.class_match is not None and report.real_class_match is not None:
         figures["studio_class_match"] = round(report.class_match, 4)
         figures["studio_real_class_match"] = round(report.real_class_match, 4)
@@ -100,10 +103,10 @@ def gan_quality(cfg: TrainConfig, module: Any, info: dict[str, Any]) -> dict[str
 
 
 @torch.no_grad()
-def measure(cfg: TrainConfig, module: Any, info: dict[str, Any] | None = None) -> dict[str, float]:
+def measure(cfg: TrainConfig, module: Any, info: dict[str, Any] | None = None) -> dict[str, Any]:
     """Quality figures stored in the checkpoint (measured now, on the CPU); ``info``:
     the model file's other fields (a GAN's classes)."""
-    figures: dict[str, float] = {}
+    figures: dict[str, Any] = {}
     if cfg.kind == "features":
         try:
             held = load_folder(cfg.data, module.resolution, split="holdout", holdout=cfg.holdout)
@@ -175,13 +178,28 @@ def fit_vae_latents(cfg: TrainConfig, module: Any) -> dict[str, Any]:
 
 
 def export_run(
-    run_dir: str | Path, name: str, out: str | Path | None = None, half: bool = True
+    run_dir: str | Path,
+    name: str,
+    out: str | Path | None = None,
+    half: bool = True,
+    overwrite: bool = False,
 ) -> tuple[Path, dict[str, Any]]:
-    """Write ``run_dir``'s latest weights as ``NAME.safetensors``; returns (path, metadata)."""
+    """Write ``run_dir``'s latest weights as ``NAME.safetensors``; returns (path, metadata).
+
+    A model file of that name already in the folder is refused unless ``overwrite``
+    (checked first, so a refusal costs nothing and changes nothing).
+    """
     if not NAME_RE.match(name):
         raise ExportError(
             "A model name uses letters, digits, '-', '_' or '.', starts with a letter or "
             "digit, and is at most 64 characters."
+        )
+    folder = Path(out) if out else user_model_dir()
+    target = folder / f"{name}.safetensors"
+    if not overwrite and (target.exists() or target.is_symlink()):
+        raise ExportError(
+            f"A model named {name} already exists in {folder}; choose another --name, "
+            "or add --overwrite to replace it."
         )
     run = Run(run_dir)
     try:
@@ -231,11 +249,8 @@ def export_run(
         figures=figures,
         **extra,
     )
-    folder = Path(out) if out else user_model_dir()
     try:
-        path = save_checkpoint(
-            module, folder / f"{name}.safetensors", meta, half=half, extras=extras
-        )
+        path = save_checkpoint(module, target, meta, half=half, extras=extras)
     except OSError as exc:
         raise ExportError(
             f"Could not write the model to {folder}: {exc.strerror or exc}."

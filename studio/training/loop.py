@@ -25,6 +25,18 @@ from studio.training.dataset import BatchOrder, FolderData, load_folder, to_tens
 from studio.training.run import Run, RunError, StepReport, Throughput, TrainConfig, step_generator
 
 CACHE_FILE = "data-cache.npz"
+NO_CHECKPOINT = "no checkpoint yet: starting again"
+
+
+def save_failed(run: Run, step: int, last_saved: int, exc: OSError) -> str:
+    """One line for a checkpoint that could not be written (a full disk, most often)."""
+    reason = exc.strerror or str(exc)
+    kept = (
+        f"the last good checkpoint (step {last_saved}) is kept"
+        if run.state_path.is_file()
+        else "no checkpoint was saved before it"
+    )
+    return f"Could not save the checkpoint of step {step} in {run.path}: {reason}; {kept}."
 
 
 class Trainer:
@@ -232,17 +244,30 @@ def train(
     cfg = run.read_config()
     device = device or pick_device(cfg.device)
     lead = rank == 0
+    if lead:
+        run.sweep_temporaries()  # what kills during earlier checkpoint writes left
     if data is None:
         data = cached_data(run, cfg, write=lead)
     trainer = make_trainer(cfg, data, device, rank, world)
     total = cfg.total_steps(len(data))
     step, seconds = 0, 0.0
     state = run.load_state() if resume else None
+    notice = ""
     if state is not None:
         trainer.load_state_dict(state)
         step, seconds = int(state["step"]), float(state.get("seconds", 0.0))
+    elif resume:
+        notice = NO_CHECKPOINT
+    if lead:
+        # Steps past the checkpoint were lost with the process that logged them: they
+        # are trained (and logged) again, once.
+        run.trim_log(step)
     speed = Throughput()
     last_saved = step
+    # Checkpoints by training time too (``seconds``: time in steps, so pauses and the
+    # time before a resume do not count): a kill never loses more than ``every_s``.
+    saved_seconds = seconds
+    every_s = cfg.checkpoint_minutes * 60
     device_label = describe_device(device) + (f" ×{world}" if world > 1 else "")
     # What a labelled model's classes are, and how many training images each had: the
     # shares its metrics draw classes in.
@@ -253,18 +278,22 @@ def train(
         class_counts = np.bincount(data.labels, minlength=len(classes)).tolist()
 
     def save() -> None:
+        nonlocal last_saved, saved_seconds
         if lead:
-            run.save_state(
-                {
-                    **trainer.state_dict(),
-                    "step": step,
-                    "seconds": seconds,
-                    "model_config": trainer.model_config,
-                    "classes": classes,
-                    "class_counts": class_counts,
-                    "device": device_label,
-                }
-            )
+            state = {
+                **trainer.state_dict(),
+                "step": step,
+                "seconds": seconds,
+                "model_config": trainer.model_config,
+                "classes": classes,
+                "class_counts": class_counts,
+                "device": device_label,
+            }
+            try:
+                run.save_state(state)
+            except OSError as exc:  # a full disk: the write is undone, the old file kept
+                raise RunError(save_failed(run, step, last_saved, exc)) from None
+        last_saved, saved_seconds = step, seconds
 
     try:
         while step < total:
@@ -277,14 +306,16 @@ def train(
             report = StepReport(
                 step, total, losses, speed.add(cfg.batch), seconds, device=device_label
             )
+            report.notice, notice = notice, ""
             if lead and (step % cfg.preview_every == 0 or step == total):
                 report.preview = trainer.preview()
                 report.metrics = trainer.metrics()
                 report.warning = trainer.warning(report.metrics)
                 run.save_preview(step, report.preview)
-            if step % cfg.checkpoint_every == 0 or step == total:
+            # (With several processes only rank 0 writes, so their clocks need not agree.)
+            timely = every_s > 0 and seconds - saved_seconds >= every_s
+            if step % cfg.checkpoint_every == 0 or step == total or timely:
                 save()
-                last_saved = step
                 report.checkpointed = True
             if lead and (step % cfg.log_every == 0 or report.preview is not None):
                 run.log(

@@ -2,7 +2,8 @@
 
 Layout of ``RUN/``: ``run.json`` (settings), ``state.pt`` (weights, optimizers, step:
 written atomically, read with ``weights_only=True``), ``log.jsonl`` (one line per logged
-step), ``previews/step-NNNNNNN.png`` (fixed-seed sample grids).
+step), ``previews/step-NNNNNNN.png`` (fixed-seed sample grids). A kill during an atomic
+write leaves a ``.NAME.*.tmp`` file; :meth:`Run.sweep_temporaries` removes them.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ class TrainConfig:
     optimizer: str = "adam"  # adam, rmsprop or sgd
     seed: int = 0
     checkpoint_every: int = 500
+    # Also checkpoint after this many minutes of training (pauses do not count), so a
+    # kill never loses more than that; 0 = by steps only.
+    checkpoint_minutes: float = 5.0
     preview_every: int = 500
     log_every: int = 10
     holdout: float = 0.1
@@ -86,6 +90,10 @@ class TrainConfig:
             raise RunError(f"Unknown model kind {self.kind!r}; use gan, vae or features.")
         if self.steps < 1 or self.batch < 1:
             raise RunError("Steps and batch size must be at least 1.")
+        if self.checkpoint_every < 1:
+            raise RunError("The checkpoint interval must be at least 1 step.")
+        if not 0 <= self.checkpoint_minutes < math.inf:
+            raise RunError("The checkpoint time must be 0 (off) or a number of minutes.")
         if not 0 <= self.holdout < 1:
             raise RunError("The held-out fraction must be in [0, 1).")
         if self.loss not in ("nonsat", "hinge"):
@@ -162,6 +170,7 @@ class StepReport:
     checkpointed: bool = False
     metrics: dict[str, float] = field(default_factory=dict)
     warning: str = ""  # plain words for people, e.g. a mode-collapse warning
+    notice: str = ""  # once, on the first step: e.g. that a resume found no checkpoint
     device: str = ""  # where the run trains, e.g. "CPU" or "CUDA: <name> ×2"
 
 
@@ -217,6 +226,46 @@ class Run:
         if not isinstance(state, dict) or "step" not in state:
             raise RunError("The run's saved state is not a Latent Studio training state.")
         return state
+
+    def sweep_temporaries(self) -> list[Path]:
+        """Remove what killed atomic writes left (``.state.pt.*.tmp`` and the like, here
+        and in ``previews/``); returns the paths removed. Call it only while no write to
+        this run can be under way: when a run is opened to train."""
+        removed = []
+        for folder in (self.path, self.previews):
+            if not folder.is_dir():
+                continue
+            for p in folder.glob(".*.tmp"):
+                try:
+                    if p.is_file() and not p.is_symlink():
+                        p.unlink()
+                        removed.append(p)
+                except OSError:
+                    continue  # not ours to remove, or gone already: harmless either way
+        return removed
+
+    def trim_log(self, step: int) -> int:
+        """Drop log rows past ``step`` (the step training resumes from), and lines cut
+        short by a kill; returns how many rows were dropped. Without this, a resume
+        logs the steps after its checkpoint a second time."""
+        p = self.path / LOG_FILE
+        if not p.is_file():
+            return 0
+        lines = p.read_text(encoding="utf-8").splitlines()
+        kept = []
+        for line in lines:
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            at = row.get("step") if isinstance(row, dict) else None
+            if isinstance(at, (int, float)) and at <= step:
+                kept.append(line)
+        if len(kept) == len(lines):
+            return 0
+        data = "".join(f"{line}\n" for line in kept).encode()
+        atomic_write(p, lambda tmp: Path(tmp).write_bytes(data))
+        return len(lines) - len(kept)
 
     def log(self, record: dict[str, Any]) -> None:
         with open(self.path / LOG_FILE, "a", encoding="utf-8") as fh:
