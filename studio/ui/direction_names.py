@@ -216,6 +216,7 @@ class NameEditor(QObject):
         if not model:
             return
         menu = QMenu(self.labels[index])
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         rename = menu.addAction("Rename…")
         rename.setObjectName("renameDirectionAction")
         rename.triggered.connect(lambda: self.start(index))

@@ -6,8 +6,17 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QEnterEvent
-from PySide6.QtWidgets import QApplication, QComboBox, QFrame, QLabel, QLineEdit, QSlider, QWidget
+from PySide6.QtGui import QAction, QEnterEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QFrame,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QSlider,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from studio.app.images import qimage_to_array
@@ -177,3 +186,24 @@ def test_renaming_a_direction_is_saved_per_model(qtbot: QtBot, model_dir: Path) 
     third = open_window(qtbot)
     assert third.findChild(QLabel, "latentName2").text() == "PC 3"
     third.close()
+
+
+def test_the_context_menu_renames_and_resets_a_name(qtbot: QtBot, window: MainWindow) -> None:
+    label = window.findChild(QLabel, "latentName0")
+    window.latent_panel.name_editor.rename(0, "  Hair   colour ")
+    assert label.text() == "Hair colour"  # one line, spaces collapsed
+    label.customContextMenuRequested.emit(QPoint(2, 2))
+    menu = label.findChildren(QMenu)[-1]
+    qtbot.waitUntil(menu.isVisible)
+    reset = menu.findChild(QAction, "resetDirectionNameAction")
+    assert reset.isEnabled()
+    reset.trigger()
+    menu.close()
+    assert label.text() == "PC 1"
+    label.customContextMenuRequested.emit(QPoint(2, 2))
+    menu = label.findChildren(QMenu)[-1]
+    menu.findChild(QAction, "renameDirectionAction").trigger()
+    menu.close()
+    edit = window.findChild(QLineEdit, "directionNameEdit")
+    assert edit.isVisible() and edit.text() == "PC 1"
+    qtbot.keyClick(edit, Qt.Key.Key_Escape)
