@@ -90,6 +90,8 @@ def file_name(pattern: str, fields: dict[str, Any]) -> str:
             raise ExportError(
                 f"The file-name pattern {pattern!r} is not valid: name each field, e.g. {{seed}}."
             )
+        if re.search(r"\d{4,}", spec or ""):  # "{seed:999999999}" would build a GB string
+            raise ExportError(f"The file-name pattern {pattern!r} asks for too wide a field.")
         try:
             value, _ = formatter.get_field(name, (), values)
             text = formatter.format_field(formatter.convert_field(value, conversion), spec or "")

@@ -126,14 +126,20 @@ def test_list_counts_in_words(model_dir, tmp_path: Path, capsys) -> None:
 
 
 @pytest.mark.parametrize(("mask", "mode"), [(0o022, 0o644), (0o077, 0o600)])
-def test_generate_follows_the_umask(model_dir, tmp_path: Path, mask: int, mode: int) -> None:
+def test_generate_and_render_follow_the_umask(
+    model_dir, tmp_path: Path, mask: int, mode: int
+) -> None:
     old = os.umask(mask)
     try:
         argv = ["generate", "--model", "tiny-gan", "--count", "2", "--out", str(tmp_path / "g")]
         assert main([*argv, "--grid", str(tmp_path / "grid.png")]) == 0
+        first = sorted((tmp_path / "g").glob("*.png"))[0]
+        assert main(["render", str(first), "--out", str(tmp_path / "r"), "--device", "cpu"]) == 0
     finally:
         os.umask(old)
-    for path in [*(tmp_path / "g").glob("*.png"), tmp_path / "grid.png"]:
+    made = [*(tmp_path / "g").glob("*.png"), tmp_path / "grid.png", *(tmp_path / "r").iterdir()]
+    assert len(made) == 4
+    for path in made:
         assert mode_of(path) == mode, path
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from studio.imaging.animation import mp4_available, save_gif, save_mp4
 from studio.imaging.export import (
@@ -102,7 +104,9 @@ def test_an_empty_field_never_leaves_a_double_separator(
     assert file_name(pattern, fields) == name
 
 
-@pytest.mark.parametrize("pattern", ["{}", "{0}", "{seed", "{seed!z}", "{nope}"])
+@pytest.mark.parametrize(
+    "pattern", ["{}", "{0}", "{seed", "{seed!z}", "{nope}", "{seed:999999999}"]
+)
 def test_bad_patterns_are_one_plain_error(pattern: str) -> None:
     with pytest.raises(ExportError, match="pattern"):
         file_name(pattern, {"seed": 1, "model": "m"})
@@ -129,3 +133,20 @@ def test_a_failed_export_counts_in_words(tmp_path: Path) -> None:
     with pytest.raises(ExportError) as info:
         export_images(jobs, folder, "png", "{n}", conflict="overwrite")
     assert "1 image written before this" in str(info.value)
+
+
+FIELD_VALUES = st.one_of(st.none(), st.integers(-5, 10**6), st.text(max_size=30))
+
+
+@given(
+    pattern=st.text(max_size=40),
+    values=st.fixed_dictionaries({k: FIELD_VALUES for k in PATTERN_FIELDS}),
+)
+def test_any_pattern_gives_a_safe_name_or_a_plain_error(pattern: str, values: dict) -> None:
+    try:
+        name = file_name(pattern, values)
+    except ExportError as exc:
+        assert "pattern" in str(exc)
+        return
+    assert name and "/" not in name and "\\" not in name and "\x00" not in name
+    assert not name.startswith(".") and len(name) <= 120
