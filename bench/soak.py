@@ -18,10 +18,11 @@ effect: the canvas showing the current state of the loaded model. Then it checks
   with no training running and the canvas settled; the growth between them.
 
 Prints the figures as JSON (``--json``) or as a short summary; progress goes to stderr.
-The window runs on a throwaway ``LATENT_STUDIO_HOME`` with the shipped models linked in
+The window runs on a throwaway ``LATENT_STUDIO_HOME`` with copies of the shipped models
 and a small generated folder to train on.
 
     python bench/soak.py [--actions 10000] [--seed 0] [--json] [--out FILE]
+                         [--skip train,model] [--trace]
 """
 
 from __future__ import annotations
@@ -33,10 +34,12 @@ import json
 import logging
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
 import traceback
+import tracemalloc
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -44,7 +47,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import REPO, CpuWatch, git_state, now, r  # noqa: E402  (bench/ is not a package)
+# bench/ is not a package: its modules import each other by name.
+from measure import REPO, CpuWatch, git_state, now, r  # noqa: E402
+from soak_actions import WEIGHTS, UserActions  # noqa: E402
 
 SHIPPED = ("emoji-gan", "emoji-vae", "emoji-faces-gan", "emoji-classes-gan")
 # Tiny models for the training runs (as the window tests use): a run is seconds.
@@ -56,30 +61,6 @@ TRAIN_OVERRIDES = {"preview_every": 5, "checkpoint_every": 25, "log_every": 1}
 SETTLE_S = 120.0
 RSS_FROM = 1000
 PROGRESS_EVERY = 250
-
-# (action, weight): roughly what a person does in an hour at the studio.
-WEIGHTS = {
-    "drag": 18,
-    "slider_key": 8,
-    "slider_reset": 3,
-    "reset_all": 2,
-    "seed": 7,
-    "random_seed": 3,
-    "truncation": 4,
-    "layers": 2,
-    "class": 2,
-    "model": 4,
-    "keep": 7,
-    "undo": 12,
-    "redo": 6,
-    "gallery_open": 4,
-    "gallery_delete": 3,
-    "favourite": 2,
-    "export": 2,
-    "theme": 2,
-    "zoom": 2,
-    "train": 3,
-}
 
 
 def rss_mb() -> float:
@@ -105,6 +86,11 @@ def make_training_folder(folder: Path, count: int = 24, size: int = 40, seed: in
     return folder
 
 
+def replace_files(_parent: Any, _folder: Path, _names: Any) -> str:
+    """The answer to "Files already exist": Replace."""
+    return "overwrite"
+
+
 class ErrorLog(logging.Handler):
     """Keeps the studio's log records at ERROR and above."""
 
@@ -116,7 +102,7 @@ class ErrorLog(logging.Handler):
         self.records.append(record.getMessage().splitlines()[0][:300])
 
 
-class Soak:
+class Soak(UserActions):
     """Drives one open, shown ``MainWindow`` (its first frame on the canvas)."""
 
     def __init__(
@@ -136,6 +122,7 @@ class Soak:
         self.gallery = window.gallery
         self.panel = window.train_panel
         self.rng = random.Random(seed)
+        random.seed(seed)  # the window's Random button draws from the module's generator
         self.train_folder = train_folder
         self.export_folder = export_folder
         self.settle_s = settle_s
@@ -159,6 +146,8 @@ class Soak:
         self.current = ""
         self.runs = 0
         self.rss: dict[int, float] = {}
+        self.trace = tracemalloc.is_tracing()  # --trace: where Python memory grew
+        self.snapshots: list[tracemalloc.Snapshot] = []
 
         self.errors = ErrorLog()
         logging.getLogger("studio").addHandler(self.errors)
@@ -178,7 +167,7 @@ class Soak:
         # A person answers the questions the window asks: replace files that exist, and
         # resume or start anew when a run folder is in use.
         self._old_conflict = export_dialog.ask_conflict
-        export_dialog.ask_conflict = lambda _parent, _folder, _names: "overwrite"
+        export_dialog.ask_conflict = replace_files  # type: ignore[assignment]
         self.panel.ask_existing_run = lambda _run, can_new: (
             self.rng.choice(["resume", "new"]) if can_new else "resume"
         )
@@ -190,6 +179,7 @@ class Soak:
         self.panel.published.connect(lambda _name: self.train.update(published=1))
         self.c.bridge.jobEvent.connect(self._train_event)
         self.directions_for = self.c.state.model  # the first frame came after them
+        self.weights = dict(WEIGHTS)  # leave one out to see what it costs
         self.actions: dict[str, Callable[[], bool]] = {
             name: getattr(self, f"do_{name}") for name in WEIGHTS
         }
@@ -313,8 +303,8 @@ class Soak:
     def run(self, actions: int, rss_from: int = RSS_FROM, log: Callable[[str], None] | None = None):
         """Do ``actions`` random actions; returns the figures."""
         watch = CpuWatch()
-        names = list(WEIGHTS)
-        weights = [WEIGHTS[n] for n in names]
+        names = list(self.weights)
+        weights = [self.weights[n] for n in names]
         self.settle()
         self.record()
         t0 = now()
@@ -341,6 +331,8 @@ class Soak:
             self.record()
             if i in (rss_from, actions):
                 self.rss[i] = self.quiet_rss()
+                if self.trace:
+                    self.snapshots.append(tracemalloc.take_snapshot())
             if log is not None and (i % PROGRESS_EVERY == 0 or i == actions):
                 log(
                     f"{i}/{actions} actions, {i / (now() - t0):.1f}/s, rss {rss_mb():.0f} MB, "
@@ -401,211 +393,25 @@ class Soak:
                 "undo": self.undo_problems[:5],
             },
             "load": load,
+            **({"python_growth_top": self.python_growth()} if len(self.snapshots) == 2 else {}),
         }
 
-    # ------------------------------------------------------------------ actions
-    # Each returns whether it did something (False: nothing to do in this state).
-
-    def _sliders(self) -> list[Any]:
-        return [s for s in self.w.latent_panel.sliders if s.isEnabled()]
-
-    def do_drag(self) -> bool:
-        sliders = self._sliders()
-        if not sliders:
-            return False
-        slider = self.rng.choice(sliders)
-        slider.setSliderDown(True)  # sliderPressed, as the mouse gives it
-        value = slider.value()
-        for _ in range(self.rng.randint(2, 8)):
-            value = max(slider.minimum(), min(slider.maximum(), value + self.rng.randint(-40, 40)))
-            slider.setValue(value)
-            self.idle(self.rng.randint(0, 16))
-        slider.setSliderDown(False)
-        return True
-
-    def do_slider_key(self) -> bool:
-        from PySide6.QtCore import Qt
-        from PySide6.QtTest import QTest
-
-        sliders = self._sliders()
-        if not sliders:
-            return False
-        key = self.rng.choice([Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_PageUp])
-        QTest.keyClick(self.rng.choice(sliders), key)
-        return True
-
-    def do_slider_reset(self) -> bool:
-        from PySide6.QtCore import Qt
-        from PySide6.QtTest import QTest
-
-        sliders = self._sliders()
-        if not sliders:
-            return False
-        QTest.mouseDClick(self.rng.choice(sliders), Qt.MouseButton.LeftButton)
-        return True
-
-    def do_reset_all(self) -> bool:
-        self.w.latent_panel.reset_button.click()
-        return True
-
-    def do_seed(self) -> bool:
-        # Small seeds, so seeds (and states) come round again.
-        self.w.latent_panel.seed_spin.setValue(self.rng.randrange(200))
-        return True
-
-    def do_random_seed(self) -> bool:
-        self.w.latent_panel.random_button.click()
-        return True
-
-    def do_truncation(self) -> bool:
-        slider = self.w.latent_panel.truncation_slider
-        slider.setValue(self.rng.randint(slider.minimum(), slider.maximum()))
-        return True
-
-    def do_layers(self) -> bool:
-        panel = self.w.latent_panel
-        if not panel.layer_row.isVisible():
-            return False
-        spin = self.rng.choice([panel.layer_start, panel.layer_end])
-        spin.setValue(self.rng.randint(spin.minimum(), spin.maximum()))
-        return True
-
-    def do_class(self) -> bool:
-        combo = self.w.latent_panel.class_combo
-        if not combo.isVisible() or combo.count() < 2:
-            return False
-        index = self.rng.randrange(combo.count())
-        combo.setCurrentIndex(index)
-        combo.activated.emit(index)  # as a person's pick, not a program's
-        return True
-
-    def do_model(self) -> bool:
-        picker = self.w.model_picker
-        names = [n for n in picker.usable_names() if n != self.c.state.model]
-        if not names:
-            return False
-        picker.combo.setCurrentIndex(picker.combo.findData(self.rng.choice(names)))
-        return True
-
-    def do_keep(self) -> bool:
-        self.w.actions_by_name["keepAction"].trigger()
-        return True
-
-    def do_undo(self) -> bool:
-        if not self.stack.canUndo():
-            return False
-        self.w.actions_by_name["undoAction"].trigger()
-        return True
-
-    def do_redo(self) -> bool:
-        if not self.stack.canRedo():
-            return False
-        self.w.actions_by_name["redoAction"].trigger()
-        return True
-
-    def _shown_ids(self, most: int) -> list[int]:
-        ids = self.gallery.model.ids
-        if not ids:
-            return []
-        return self.rng.sample(ids, min(len(ids), self.rng.randint(1, most)))
-
-    def do_gallery_open(self) -> bool:
-        ids = self._shown_ids(1)
-        if not ids:
-            return False
-        self.gallery.panel.select_ids(ids)
-        self.gallery.panel.openRequested.emit(ids[0])  # a double-click on it
-        return True
-
-    def do_gallery_delete(self) -> bool:
-        ids = self._shown_ids(3)
-        if not ids:
-            return False
-        self.gallery.panel.select_ids(ids)
-        self.gallery.panel.delete_button.click()
-        return True
-
-    def do_favourite(self) -> bool:
-        ids = self._shown_ids(3)
-        if not ids:
-            return False
-        self.gallery.panel.select_ids(ids)
-        self.gallery.panel.favourite_button.click()
-        return True
-
-    def do_export(self) -> bool:
-        from studio.ui.export_dialog import ExportOptions
-
-        fmt = self.rng.choice(["png", "jpeg", "webp"])
-        options = ExportOptions(self.export_folder, fmt=fmt, scale=self.rng.choice([1, 2]))
-        ids = self._shown_ids(3) if self.rng.random() < 0.5 else []
-        if ids:
-            options = ExportOptions(options.folder, fmt, options.scale, selection=True)
-        self.pending_export = True
-        task = self.gallery.exports.export(options, ids or None)
-        if task is None:
-            self.pending_export = False
-            return False
-        task.signals.failed.connect(lambda _m: self._export_done([]))
-        return True
-
-    def do_theme(self) -> bool:
-        self.w.theme_action.trigger()
-        return True
-
-    def do_zoom(self) -> bool:
-        name = self.rng.choice(["zoomInAction", "zoomOutAction", "fitAction", "actualSizeAction"])
-        self.w.actions_by_name[name].trigger()
-        return True
-
-    def do_train(self) -> bool:
-        """Start a tiny run when none is running; else pause, resume or cancel it."""
-        panel = self.panel
-        if panel.training:
-            if self.rng.random() < 0.6:
-                panel.pause_button.click()
-                self.train["resumes" if not panel.paused else "pauses"] += 1
-            else:
-                panel.cancel_button.click()
-                self.train["cancels"] += 1
-                self.wait(lambda: not panel.training, self.settle_s)
-            return True
-        self._train_setup()
-        if not panel.start_button.isEnabled():
-            return False
-        panel.start_button.click()
-        if panel.training:
-            self.train["starts"] += 1
-        return panel.training
-
-    def _train_setup(self) -> None:
-        from PySide6.QtTest import QTest
-
-        panel = self.panel
-        if panel.report is None or panel.data.folder() != str(self.train_folder):
-            panel.data.set_folder(str(self.train_folder))
-            self.wait(lambda: panel.report is not None, self.settle_s)
-        s = panel.settings
-        s.select(self.rng.choice(["New GAN", "New VAE"]))
-        s.resolution.setCurrentIndex(s.resolution.findData(32))
-        s.steps.setValue(self.rng.randint(10, 120))
-        s.batch.setValue(4)
-        self.runs += 1
-        # Typed, as a person would (so the panel stops suggesting its own).
-        if self.runs == 1 or self.rng.random() < 0.7:
-            panel.run.folder_edit.clear()
-            QTest.keyClicks(panel.run.folder_edit, str(self.train_folder.parent / "runs" / "soak"))
-        panel.run.name_edit.clear()
-        QTest.keyClicks(panel.run.name_edit, f"soak-{self.runs}")
+    def python_growth(self, top: int = 15) -> list[str]:
+        """The source lines whose live Python allocations grew most between the two
+        memory samples (with ``--trace``)."""
+        first, last = self.snapshots
+        stats = last.compare_to(first, "lineno")
+        return [str(s) for s in stats[:top]]
 
 
 def setup_home(home: Path) -> tuple[Path, Path]:
-    """A throwaway user folder with the shipped models linked in; the training folder
+    """A throwaway user folder with copies of the shipped models; the training folder
     and the export folder inside it."""
     shipped = home / "shipped"
     shipped.mkdir(parents=True)
-    for name in SHIPPED:
-        (shipped / f"{name}.safetensors").symlink_to(REPO / "checkpoints" / f"{name}.safetensors")
+    for name in SHIPPED:  # copies: a model file rewritten meanwhile must not change ours
+        file = f"{name}.safetensors"
+        shutil.copyfile(REPO / "checkpoints" / file, shipped / file)
     os.environ["LATENT_STUDIO_HOME"] = str(home / "user")
     os.environ["LATENT_STUDIO_CHECKPOINTS"] = str(shipped)
     return make_training_folder(home / "train-images"), home / "exports"
@@ -617,9 +423,20 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print only the JSON figures")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
+    parser.add_argument(
+        "--skip", default="", help="actions to leave out, comma-separated (e.g. train,model)"
+    )
+    parser.add_argument(
+        "--trace", action="store_true", help="report where Python memory grew (slower)"
+    )
     args = parser.parse_args()
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     faulthandler.enable()
+    unknown = {a for a in args.skip.split(",") if a} - set(WEIGHTS)
+    if unknown:
+        sys.exit(f"soak: no such action: {', '.join(sorted(unknown))}.")
+    if args.trace:
+        tracemalloc.start(1)
     home = Path(tempfile.mkdtemp(prefix="studio-soak-"))
     train_folder, export_folder = setup_home(home)
 
@@ -634,6 +451,8 @@ def main() -> None:
     window.show()
     t0 = now()
     soak = Soak(window, args.seed, train_folder, export_folder)
+    for name in args.skip.split(","):
+        soak.weights.pop(name, None)
     if not soak.wait(lambda: window.current_frame() is not None and soak.settled(), SETTLE_S):
         sys.exit("soak: the window showed no first frame.")
     rss_from = min(RSS_FROM, max(1, args.actions // 10))
