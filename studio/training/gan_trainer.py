@@ -72,6 +72,8 @@ class GANTrainer(Trainer):
     ``arch="fastgan"``, a :class:`FastGenerator` against a :class:`FastDiscriminator`,
     whose reconstruction loss joins D's)."""
 
+    gcfg: GANConfig
+    G: StyleGenerator
     D: Discriminator | FastDiscriminator
 
     def setup(self) -> None:
@@ -111,7 +113,9 @@ class GANTrainer(Trainer):
             was = float(start.config.get("mapping_lr_mult", GANConfig.mapping_lr_mult))
             start.weights = with_mapping_lr(start.weights, was, self.gcfg.mapping_lr_mult)
             if widen:
-                load_unconditional(self.G, self.D, start.weights, start.discriminator)
+                # A FastDiscriminator has the same projection layer for the classes.
+                disc: Any = self.D
+                load_unconditional(self.G, disc, start.weights, start.discriminator)
             else:
                 start.apply(self.G, self.D)
         self.frozen = [p for m in self.D.lower_layers(cfg.freeze_d) for p in m.parameters()]
