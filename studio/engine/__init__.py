@@ -1,6 +1,7 @@
 """The worker that owns the device: lanes, jobs, cancellation, model cache (no Qt)."""
 
 from studio.engine.engine import Engine
+from studio.engine.estimate import TimeTraining
 from studio.engine.events import JobEvent
 from studio.engine.requests import (
     ComputeDirections,
@@ -21,6 +22,7 @@ __all__ = [
     "LoadModel",
     "PublishRun",
     "ScanFolder",
+    "TimeTraining",
     "RenderLatent",
     "RenderMorph",
     "TrainRun",

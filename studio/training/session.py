@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from studio.training.dataset import FolderData
+from studio.training.estimate import with_device_defaults
 from studio.training.feature_d import require_features
 from studio.training.features_trainer import FeaturesTrainer
 from studio.training.finetune import lineage
@@ -51,6 +52,8 @@ def open_run(run_dir: str | Path, cfg: TrainConfig | None, resume: bool) -> Run:
             cfg.init_lineage = lineage(cfg.init_from, cfg.kind)
         if cfg.feature_d:
             require_features(cfg.feature_net)
+        # A new model's size follows the device unless it was set (see estimate.py).
+        cfg = with_device_defaults(cfg)
         run.create(cfg)
     return run
 

@@ -24,22 +24,26 @@ from PySide6.QtWidgets import (
 )
 
 from studio.app.bridge import EngineBridge
-from studio.engine import JobEvent, PublishRun, ScanFolder, TrainRun
+from studio.engine import JobEvent, PublishRun, ScanFolder, TimeTraining, TrainRun
 from studio.models.catalog import ModelEntry, list_models
 from studio.ui.naming import named
 from studio.ui.train_data import DataPicker, describe_report
+from studio.ui.train_estimate import EstimateView
 from studio.ui.train_plot import TrainPlot
 from studio.ui.train_progress import PreviewView, ProgressView
 from studio.ui.train_run import RunFields, ask_existing_run, free_folder, read_log, slug
 from studio.ui.train_settings import TrainSettings
 
 if TYPE_CHECKING:
+    from studio.training.estimate import TrainingEstimate
     from studio.training.run import StepReport
     from studio.training.scan import ScanReport
 
 LEFT_FIGURES = ("loss_d", "loss_g", "loss")
 RIGHT_FIGURES = ("diversity", "data_diversity")  # measured with each preview (GAN)
 REFRESH_MS = 100
+ESTIMATE_DELAY_MS = 700  # settle after the last settings change before timing steps
+ESTIMATE_STEPS = 2
 
 
 def _button(text: str, name: str, tip: str) -> QPushButton:
@@ -78,12 +82,16 @@ class TrainPanel(QWidget):
         self._scan_job: int | None = None
         self._train_job: int | None = None
         self._publish_job: int | None = None
+        self._estimate_job: int | None = None
+        self.estimate: TrainingEstimate | None = None
+        self._estimate_timer = QTimer(self, singleShot=True, interval=ESTIMATE_DELAY_MS)
         self._publish_name = ""
         self._entries: list[ModelEntry] = []
         self._refresh = QTimer(self, singleShot=True, interval=REFRESH_MS)
 
         self.data = DataPicker()
         self.settings = TrainSettings()
+        self.settings.set_device(bridge.engine.device.type)
         self.run = RunFields()
         self.start_button = _button(
             "Start", "trainStartButton", "Start training (or resume the run in the run folder)"
@@ -101,6 +109,7 @@ class TrainPanel(QWidget):
         )
         self.open_button = _button("Open it", "trainOpenButton", "Show the new model")
         self.open_button.hide()
+        self.estimate_view = EstimateView()
         self.message = named(QLabel("Choose a folder of images to begin."), "trainMessage")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -152,6 +161,7 @@ class TrainPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.estimate_view)
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
         layout.addLayout(done)
@@ -167,6 +177,17 @@ class TrainPanel(QWidget):
         self.publish_button.clicked.connect(lambda: self.publish())
         self.open_button.clicked.connect(lambda: self.openModel.emit(self._publish_name))
         self._refresh.timeout.connect(self.progress.refresh)
+        self._estimate_timer.timeout.connect(self.measure_speed)
+        for signal in (
+            self.settings.changed,
+            self.settings.steps.valueChanged,
+            self.settings.batch.valueChanged,
+            self.settings.gan_size.currentIndexChanged,
+            self.settings.resolution.currentIndexChanged,
+        ):
+            signal.connect(self._estimate_later)
+        self.estimate_view.smaller_button.clicked.connect(self._use_smaller)
+        self.estimate_view.tune_button.clicked.connect(self._use_fine_tune)
 
     # ------------------------------------------------------------------ public
 
@@ -193,10 +214,30 @@ class TrainPanel(QWidget):
         self._scan_job = self.bridge.submit(ScanFolder(folder), "render")
         self._sync()
 
+    def measure_speed(self) -> None:
+        """Time a few steps of the current settings on the engine; the estimate arrives
+        as an event and shows above Start."""
+        self._estimate_timer.stop()
+        if self._estimate_job is not None:
+            self.bridge.cancel(self._estimate_job)
+            self._estimate_job = None
+        if not self._usable() or self._train_job is not None or self.report is None:
+            return
+        kind = self.settings.choice().kind
+        device = str(self.bridge.engine.device)
+        cfg = self.settings.config(self.report.root, device, dict(self.model_options.get(kind, {})))
+        cfg |= self.config_overrides
+        self.estimate_view.say(f"Measuring how fast this trains on this {self._device()}…")
+        self._estimate_job = self.bridge.submit(TimeTraining(cfg, ESTIMATE_STEPS), "render")
+
     def start(self) -> None:
         """Start a new run, or resume the one in the run folder (asking first)."""
         if not self.start_button.isEnabled():
             return
+        self._estimate_timer.stop()
+        if self._estimate_job is not None:  # the run's own speed shows from now on
+            self.bridge.cancel(self._estimate_job)
+            self._estimate_job = None
         name, run = self.run.name(), self.run.folder()
         if not name or run is None:
             self._say("Give the run a folder and the model a name (letters, digits, - _ .).")
@@ -274,6 +315,49 @@ class TrainPanel(QWidget):
             self._scan_event(ev)
         elif ev.job_id == self._publish_job:
             self._publish_event(ev)
+        elif ev.job_id == self._estimate_job:
+            self._estimate_event(ev)
+
+    def _estimate_event(self, ev: JobEvent) -> None:
+        if ev.kind not in ("result", "failed", "cancelled"):
+            return
+        self._estimate_job = None
+        if ev.kind == "cancelled":
+            return
+        if ev.kind == "failed":
+            self.estimate = None
+            self.estimate_view.say(f"Could not measure the training speed: {ev.error}")
+            return
+        self.estimate = ev.payload
+        choice = self.settings.choice()
+        tune = self.settings.fine_tune_choice()
+        new_gan = choice.kind == "gan" and not choice.base
+        self.estimate_view.show_estimate(
+            ev.payload,
+            self._device(),
+            tune.base if tune is not None and not choice.base else None,
+            new_gan and self.settings.gan_size.currentIndex() > 0,
+        )
+
+    def _estimate_later(self, *_args: object) -> None:
+        self.estimate = None
+        self.estimate_view.say("")
+        if self._usable() and self._train_job is None:
+            self._estimate_timer.start()
+
+    def _use_smaller(self) -> None:
+        if self.settings.smaller():
+            self._say("A smaller model: measuring its speed again…")
+
+    def _use_fine_tune(self) -> None:
+        tune = self.settings.fine_tune_choice()
+        if tune is not None:
+            self.settings.select(tune.label)
+            self._say(f"Fine-tuning {tune.base}: it keeps that model's size and resolution.")
+
+    def _device(self) -> str:
+        """What to call the device in a sentence: "CPU" or "GPU"."""
+        return "CPU" if self.bridge.engine.device.type == "cpu" else "GPU"
 
     def _scan_event(self, ev: JobEvent) -> None:
         if ev.kind == "progress":
@@ -288,6 +372,7 @@ class TrainPanel(QWidget):
             self.data.show_text(describe_report(report))
             self.settings.set_images(len(report.usable), report.classes)
             self._suggest_names()
+            self._estimate_later()
             if report.usable:
                 self._say(f"{len(report.usable):,} images ready. Check the settings, then Start.")
             else:

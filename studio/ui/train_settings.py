@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from studio.models.catalog import ModelEntry
 from studio.training.augment import strength_for_set_size
+from studio.training.estimate import CPU_CHANNEL_BASE, GPU_CHANNEL_BASE, SMALL_CHANNEL_BASE
 from studio.training.run import TrainConfig
 from studio.ui.naming import named
 
@@ -31,6 +32,12 @@ DEFAULT_RESOLUTION = 64
 OPTIMIZERS = (("Adam", "adam"), ("RMSprop", "rmsprop"), ("SGD + momentum", "sgd"))
 GAN_LOSSES = (("Non-saturating + R1", "nonsat"), ("Hinge", "hinge"))
 DEFAULTS = TrainConfig(kind="gan", data="")
+# A new GAN's size (channel_base): the default follows the device (see set_device).
+GAN_SIZES = (
+    (f"Small ({SMALL_CHANNEL_BASE})", SMALL_CHANNEL_BASE),
+    (f"Standard, as the shipped models ({CPU_CHANNEL_BASE})", CPU_CHANNEL_BASE),
+    (f"Large ({GPU_CHANNEL_BASE})", GPU_CHANNEL_BASE),
+)
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,14 @@ class TrainSettings(QGroupBox):
         )
         self.ada = named(QCheckBox("Adaptive (ADA)"), "trainAdaCheck")
         self.ada.setToolTip("Start without augmentation and raise it while D overfits")
+        self.gan_size = named(QComboBox(), "trainSizeCombo")
+        for label, base in GAN_SIZES:
+            self.gan_size.addItem(label, base)
+        self.gan_size.setToolTip(
+            "How wide the new GAN is (channel_base): smaller trains faster; the shipped "
+            "models use the standard size"
+        )
+        self.gan_size.setCurrentIndex(self.gan_size.findData(CPU_CHANNEL_BASE))
         self.conditional = named(QCheckBox("Learn the classes"), "trainConditionalCheck")
         self.conditional.setToolTip(
             "Class-conditional GAN: each subfolder becomes a class you can ask for"
@@ -146,6 +161,7 @@ class TrainSettings(QGroupBox):
             ("Model", self.model),
             ("Freeze lower D", self.freeze),
             ("Resolution", self.resolution),
+            ("Model size", self.gan_size),
             ("Steps", self.steps),
             ("Batch", self.batch),
             ("Learning rate", self.lr),
@@ -184,6 +200,28 @@ class TrainSettings(QGroupBox):
         self.model.blockSignals(False)
         if not kept:  # the settings stay as they were set when the choice stays
             self._choice_changed()
+
+    def set_device(self, device_type: str) -> None:
+        """Size a new GAN for the device: the shipped models' size on a CPU, the larger
+        one on a GPU."""
+        base = CPU_CHANNEL_BASE if device_type == "cpu" else GPU_CHANNEL_BASE
+        self.gan_size.setCurrentIndex(self.gan_size.findData(base))
+
+    def smaller(self) -> bool:
+        """Pick the next smaller GAN size; False when there is none (or no new GAN)."""
+        choice = self.choice()
+        if choice.kind != "gan" or choice.base or self.gan_size.currentIndex() <= 0:
+            return False
+        self.gan_size.setCurrentIndex(self.gan_size.currentIndex() - 1)
+        return True
+
+    def fine_tune_choice(self) -> ModelChoice | None:
+        """A shipped-size GAN to fine-tune instead of a new one: emoji-gan if it is
+        there, else the first GAN."""
+        gans = [c for c in self.choices if c.base and c.kind == "gan"]
+        preferred = [c for c in gans if c.base == "emoji-gan"]
+        found = preferred or gans
+        return found[0] if found else None
 
     def select(self, label: str) -> None:
         """Pick the choice whose label is ``label`` (e.g. "New VAE", "Fine-tune emoji-gan")."""
@@ -233,6 +271,8 @@ class TrainSettings(QGroupBox):
         else:
             cfg["beta"] = self.beta.value()
         if not choice.base:
+            if gan:
+                cfg["model"]["channel_base"] = self.gan_size.currentData()
             cfg["model"] |= model_options
         return cfg
 
@@ -270,6 +310,7 @@ class TrainSettings(QGroupBox):
         self.freeze.setMaximum(max(1, int(math.log2(max(res, 32))) - 1))
         for widget, show in (
             (self.freeze, gan and tune),
+            (self.gan_size, gan and not tune),
             (self.loss, gan),
             (self.augment, gan),
             (self.ada, gan),
