@@ -29,6 +29,7 @@ import torch
 from studio.engine.cache import ModelCache
 from studio.engine.events import JobEvent, Lane
 from studio.engine.handlers import HANDLERS, DirectionStore, JobContext
+from studio.engine.memory import release_memory
 from studio.engine.requests import LoadModel, TrainRun
 from studio.models.device import pick_device
 from studio.pipelines.cancel import Cancelled, CancelToken
@@ -356,6 +357,10 @@ class Engine:
                 )
             )
         finally:
+            # Nothing of the run may outlive it: the trainer went with the generator;
+            # drop the last step here, then hand the freed pages back to the system.
+            last = report = None  # noqa: F841
+            release_memory()
             with self._cond:
                 self._train_job = None
 

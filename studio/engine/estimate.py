@@ -8,6 +8,7 @@ from typing import Any
 import torch
 
 from studio.engine.handlers import HANDLERS, JobContext
+from studio.engine.memory import release_memory
 from studio.training.estimate import TrainingEstimate, measure
 
 # Training runs on the engine's full thread pool; a render-lane job is given fewer, so
@@ -28,7 +29,10 @@ def time_training(req: TimeTraining, ctx: JobContext) -> TrainingEstimate:
     if ctx.device.type == "cpu":
         torch.set_num_threads(TRAIN_THREADS)  # this worker thread only, for this job
     fields = {**req.config, "device": str(ctx.device)}
-    return measure(fields, req.steps, ctx.cancel)
+    try:
+        return measure(fields, req.steps, ctx.cancel)
+    finally:
+        release_memory()  # the trainer it built is gone: give its pages back
 
 
 HANDLERS[TimeTraining] = time_training
