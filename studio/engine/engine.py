@@ -30,12 +30,16 @@ from studio.engine.cache import ModelCache
 from studio.engine.events import JobEvent, Lane
 from studio.engine.handlers import HANDLERS, DirectionStore, JobContext
 from studio.engine.memory import release_memory
-from studio.engine.requests import LoadModel, TrainRun
+from studio.engine.requests import LoadModel, PublishRun, ScanFolder, TrainRun
 from studio.models.device import pick_device
 from studio.pipelines.cancel import Cancelled, CancelToken
 
 Listener = Callable[[JobEvent], None]
 TRAIN_EVENT_INTERVAL = 0.05  # seconds between plain training-step events
+# Jobs that build big temporary objects (a run's whole state for publishing, a folder's
+# decoded images): memory is handed back after each. Not after previews: they are many
+# and small, and a collection would cost each one milliseconds.
+RELEASE_AFTER: tuple[type, ...] = (PublishRun, ScanFolder)
 OOM_ERRORS: tuple[type[BaseException], ...] = tuple(
     {getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError), torch.cuda.OutOfMemoryError}
 )
@@ -230,6 +234,9 @@ class Engine:
             finally:
                 with self._cond:
                     self._running = None
+                if isinstance(job.request, RELEASE_AFTER):
+                    del job
+                    release_memory()
 
     def _context(self, job: Job, device: torch.device) -> JobContext:
         def progress(value: float) -> None:
@@ -359,7 +366,7 @@ class Engine:
         finally:
             # Nothing of the run may outlive it: the trainer went with the generator;
             # drop the last step here, then hand the freed pages back to the system.
-            last = report = None  # noqa: F841
+            last = report = None  # type: ignore[assignment]  # noqa: F841
             release_memory()
             with self._cond:
                 self._train_job = None
