@@ -35,7 +35,7 @@ DEFAULTS = TrainConfig(kind="gan", data="")
 # A new GAN's size (channel_base): the default follows the device (see set_device).
 GAN_SIZES = (
     (f"Small ({SMALL_CHANNEL_BASE})", SMALL_CHANNEL_BASE),
-    (f"Standard, as the shipped models ({CPU_CHANNEL_BASE})", CPU_CHANNEL_BASE),
+    (f"Standard ({CPU_CHANNEL_BASE}, as ours)", CPU_CHANNEL_BASE),
     (f"Large ({GPU_CHANNEL_BASE})", GPU_CHANNEL_BASE),
 )
 
