@@ -139,7 +139,9 @@ class ProgressView(QWidget):
         """Take one step's report (cheap; :meth:`refresh` draws it)."""
         self.last = report
         self._recent.append((report.step, report.seconds))
-        if report.metrics:  # the health check runs with each preview
+        if report.notice:  # said once, e.g. that a resume found no checkpoint
+            self.set_warning(report.notice)
+        elif report.metrics:  # the health check runs with each preview
             self.set_warning(report.warning)
 
     def seconds_left(self) -> float | None:
