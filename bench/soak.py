@@ -146,6 +146,7 @@ class Soak(UserActions):
         self.current = ""
         self.runs = 0
         self.rss: dict[int, float] = {}
+        self.rss_series: list[float] = []  # every PROGRESS_EVERY actions, as it was
         self.trace = tracemalloc.is_tracing()  # --trace: where Python memory grew
         self.snapshots: list[tracemalloc.Snapshot] = []
 
@@ -333,6 +334,8 @@ class Soak(UserActions):
                 self.rss[i] = self.quiet_rss()
                 if self.trace:
                     self.snapshots.append(tracemalloc.take_snapshot())
+            if i % PROGRESS_EVERY == 0:
+                self.rss_series.append(r(rss_mb(), 1))
             if log is not None and (i % PROGRESS_EVERY == 0 or i == actions):
                 log(
                     f"{i}/{actions} actions, {i / (now() - t0):.1f}/s, rss {rss_mb():.0f} MB, "
@@ -375,6 +378,7 @@ class Soak(UserActions):
                 f"at_{rss_from}": r(first or 0.0, 1),
                 "at_end": r(last or 0.0, 1),
                 "growth_pct": r(growth, 2) if growth is not None else None,
+                f"every_{PROGRESS_EVERY}_actions": self.rss_series,
             },
             "training": dict(self.train),
             "gallery_items": len(self.gallery.gallery.ids()) if self.gallery.gallery else 0,
