@@ -33,9 +33,25 @@ PICKLE_SUFFIXES = {".pt", ".pth", ".pkl", ".ckpt"}
 # Tensors stored beside the model that the model itself does not use (a GAN's
 # discriminator, kept so fine-tuning can start from it).
 EXTRA_PREFIX = "extra."
-# Config fields that count layers built one by one. Building on the meta device bounds
-# the memory a file's config can ask for, not the time; these bound the time.
-LAYER_LIMITS = {"mapping_layers": 64}
+# Bounds on a file's config, checked before anything is built: otherwise a config could
+# ask for a network of any width (building it first would take the memory, although its
+# weights could never fit it) or any number of layers (the time). At these bounds every
+# architecture builds in well under a GB; whole numbers not named here get the default.
+CONFIG_LIMITS = {
+    "mapping_layers": 64,
+    "channel_base": 1 << 16,
+    "channel_max": 1024,
+    "max_channels": 1024,
+    "base_channels": 1024,
+    "decoder_channels": 1024,
+    "width": 1024,
+    "z_dim": 1024,
+    "w_dim": 1024,
+    "latent_dim": 1024,
+    "feature_dim": 4096,
+    "num_classes": 10_000,
+}
+DEFAULT_CONFIG_LIMIT = 1 << 16
 # The metadata fields the studio reads, and the JSON type each must have: a file made
 # by another program may hold anything there.
 META_TYPES: dict[str, tuple[type, str]] = {
@@ -172,10 +188,10 @@ def _check_meta(meta: dict[str, Any], name: str) -> tuple[Any, Any]:
     fields = meta.get("config")
     if not isinstance(fields, dict):
         raise CheckpointError(f"{name} has no model config in its metadata.")
-    for key, limit in LAYER_LIMITS.items():
-        value = fields.get(key)
+    for key, value in fields.items():
+        limit = CONFIG_LIMITS.get(key, DEFAULT_CONFIG_LIMIT)
         if isinstance(value, int) and value > limit:
-            raise CheckpointError(f"{name} asks for {value:,} {key}; at most {limit} are built.")
+            raise CheckpointError(f"{name} asks for {value:,} {key}; at most {limit:,} are built.")
     try:
         cfg = config_from_dict(arch, fields)
     except (TypeError, ValueError) as exc:
@@ -244,23 +260,18 @@ def check_state(module: nn.Module, state: dict[str, torch.Tensor], name: str) ->
 
 
 def _build_for(arch: Any, cfg: Any, state: dict[str, torch.Tensor], name: str) -> nn.Module:
-    """Build ``arch`` from ``cfg`` once ``state`` is known to fit it.
-
-    The shapes are checked on a module built on the meta device first (no memory), so a
-    config asking for a vast network is refused instead of allocated.
-    """
+    """Build ``arch`` from ``cfg`` (bounded by ``CONFIG_LIMITS``) and check that ``state``
+    fits it. Not on the meta device: its first arithmetic imports torch._dynamo, about
+    1.7 s on a 2-core CPU, which every first load (and every CLI command) would pay."""
     try:
-        with torch.device("meta"):
-            shapes = build(arch.name, cfg)
-        check_state(shapes, state, name)
-        return build(arch.name, cfg)
+        module = build(arch.name, cfg)
     except (TypeError, ValueError, RuntimeError, OverflowError, MemoryError) as exc:
-        if isinstance(exc, CheckpointError):
-            raise
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]  # one line
         raise CheckpointError(
             f"{name}: its config does not build a {arch.name}: {reason}"
         ) from None
+    check_state(module, state, name)
+    return module
 
 
 def check_finite(state: dict[str, torch.Tensor], name: str, prefix: str = "") -> None:
