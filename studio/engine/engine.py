@@ -332,6 +332,9 @@ class Engine:
             return job.token.cancelled
 
         self._emit(JobEvent(job.job_id, "train", "started"))
+        # The job's last events go out only once it has let go of the train lane, so a
+        # person who presses Start as soon as "cancelled" arrives is not refused.
+        final: list[JobEvent] = []
         try:
             cfg = TrainConfig(**req.config) if req.config else None
             run = open_run(req.run_dir, cfg, req.resume)
@@ -349,12 +352,12 @@ class Engine:
             if last is not None and last.step != sent_step:  # the step it stopped at
                 self._emit(_step_event(job, last))
             if job.token.cancelled:
-                self._emit(JobEvent(job.job_id, "train", "cancelled", payload=last))
+                final.append(JobEvent(job.job_id, "train", "cancelled", payload=last))
             else:
-                self._emit(JobEvent(job.job_id, "train", "result", 1.0, payload=last))
-                self._emit(JobEvent(job.job_id, "train", "finished", 1.0))
+                final.append(JobEvent(job.job_id, "train", "result", 1.0, payload=last))
+                final.append(JobEvent(job.job_id, "train", "finished", 1.0))
         except Exception as exc:
-            self._emit(
+            final.append(
                 JobEvent(
                     job.job_id,
                     "train",
@@ -365,11 +368,13 @@ class Engine:
             )
         finally:
             # Nothing of the run may outlive it: the trainer went with the generator;
-            # drop the last step here, then hand the freed pages back to the system.
-            last = report = None  # type: ignore[assignment]  # noqa: F841
+            # drop the run and the loop's step here, then hand the freed pages back.
+            run = report = None  # type: ignore[assignment]  # noqa: F841
             release_memory()
             with self._cond:
                 self._train_job = None
+        for event in final:
+            self._emit(event)
 
 
 def _step_event(job: Job, report: Any) -> JobEvent:

@@ -148,3 +148,31 @@ def test_cancelling_a_preview_does_not_unpause_training(
     finally:
         engine.cancel(job)
         events.wait_kind(job, "cancelled")
+
+
+def test_a_start_as_soon_as_cancelled_arrives_is_not_refused(engine, shapes_dir, tmp_path):
+    """The last event of a run goes out once the train lane is free again, so the window
+    re-enabling Start on "cancelled" never meets "a training job is already running"."""
+    seen: dict[str, bool] = {}
+    again: list[int] = []
+    done = threading.Event()
+
+    def listener(event) -> None:
+        if event.lane == "train" and event.kind == "cancelled" and not again:
+            seen["training"] = engine.training
+            again.append(
+                engine.submit(TrainRun(str(tmp_path / "b"), config=_config(shapes_dir, 2)))
+            )
+        elif again and event.job_id == again[0] and event.kind in ("finished", "failed"):
+            seen[event.kind] = True
+            done.set()
+
+    engine.subscribe(listener)
+    job = engine.submit(TrainRun(str(tmp_path / "a"), config=_config(shapes_dir, 10_000)))
+    deadline = time.monotonic() + TIMEOUT
+    while not Run(tmp_path / "a").path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    engine.cancel(job)
+    assert done.wait(TIMEOUT)
+    assert seen == {"training": False, "finished": True}
