@@ -61,6 +61,17 @@ def scale_controls(prefix: str) -> tuple[QSpinBox, QComboBox]:
     return spin, sampling
 
 
+def export_buttons(dialog: QDialog) -> QDialogButtonBox:
+    """Export and Cancel, wired to ``dialog``'s accept and reject."""
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
 def pattern_tooltip() -> str:
     """The file-name fields, one a line, for the pattern box."""
     return "Fields:\n" + "\n".join(f"{{{k}}}: {v}" for k, v in PATTERN_FIELDS.items())
@@ -219,13 +230,7 @@ class ExportDialog(QDialog):
         form.addRow("Folder", folder_row)
         form.addRow("File names", self.pattern_edit)
         form.addRow(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
-        form.addRow(buttons)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        form.addRow(export_buttons(self))
         self.browse.clicked.connect(self._choose_folder)
 
     def options(self) -> ExportOptions:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -18,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.imaging.export import counted
-from studio.ui.export_dialog import ask_save_path, scale_controls
+from studio.ui.export_dialog import ask_save_path, export_buttons, scale_controls
 from studio.ui.naming import named
 
 
@@ -54,13 +53,7 @@ class SheetDialog(QDialog):
         form.addRow("Pixels", self.sampling)
         form.addRow("File", path_row)
         form.addRow(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
-        form.addRow(buttons)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        form.addRow(export_buttons(self))
         self.browse.clicked.connect(self._choose)
 
     def options(self) -> SheetOptions:
