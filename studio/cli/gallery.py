@@ -247,6 +247,10 @@ def cmd_render(args: argparse.Namespace) -> int:
         raw = read_recipe(read_user_file(args.recipe))
         if raw is None:
             raise CliError(f"{args.recipe} carries no Latent Studio recipe.")
+        if raw.get("kind") in ("mix", "variation"):
+            from studio.cli.creative import render_kind
+
+            return render_kind(args, raw)
         recipe = Recipe.from_dict(raw)
         recipe.check()  # the window's limits and a bounded grid, before any work
     except (ImageError, ValueError) as exc:  # RecipeError is both

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from studio.cli.common import EXIT_FAILED, EXIT_STOPPED, EXIT_USAGE, CliError
+from studio.cli.creative import add_creative_parsers
 from studio.cli.gallery import (
     cmd_gallery_export,
     cmd_gallery_import,
@@ -223,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--device", default="auto")
     r.set_defaults(func=cmd_render)
     add_showcase_parser(sub)
+    add_creative_parsers(sub)
     return p
 
 

@@ -19,7 +19,9 @@ from studio.engine.requests import (
     PublishRun,
     RenderDirectionStrip,
     RenderLatent,
+    RenderMix,
     RenderMorph,
+    RenderVariations,
     ScanFolder,
 )
 from studio.models.catalog import user_data_root
@@ -29,8 +31,10 @@ from studio.models.identity import model_sha256
 from studio.pipelines.cancel import CancelToken
 from studio.pipelines.directions import Directions, gan_directions, vae_directions
 from studio.pipelines.interpolate import interpolate_latents, render_frames
+from studio.pipelines.mix import AnyRecipe, edits_needed, render_mix
 from studio.pipelines.render import decode_edited, edited_latent, render_recipe
 from studio.pipelines.sample import GenerateRequest, generate_images, to_uint8
+from studio.pipelines.variations import render_variations
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,16 @@ class RenderResult:
     image: np.ndarray
     model_ms: float
     request: RenderLatent
+
+
+@dataclass(frozen=True, eq=False)
+class ImagesResult:
+    """uint8 (N, H, W, 3) images of a mix (N = 1) or a batch of variations, and how long
+    the model took."""
+
+    images: np.ndarray
+    model_ms: float
+    request: RenderMix | RenderVariations
 
 
 @dataclass(frozen=True, eq=False)
@@ -161,6 +175,29 @@ def render(req: RenderLatent, ctx: JobContext) -> RenderResult:
     return RenderResult(image, (time.perf_counter() - t0) * 1000, req)
 
 
+def _directions_for(recipe: AnyRecipe, model: LoadedModel, ctx: JobContext) -> Directions | None:
+    need = edits_needed(recipe)
+    return ctx.directions.get(model, max(12, need), ctx.progress, ctx.cancel) if need else None
+
+
+def mix(req: RenderMix, ctx: JobContext) -> ImagesResult:
+    model = ctx.cache.get(req.model, ctx.device)
+    dirs = _directions_for(req.recipe, model, ctx)
+    ctx.cancel.check()
+    t0 = time.perf_counter()
+    image = render_mix(model, req.recipe, dirs, ctx.cancel)
+    return ImagesResult(image[None], (time.perf_counter() - t0) * 1000, req)
+
+
+def variations(req: RenderVariations, ctx: JobContext) -> ImagesResult:
+    model = ctx.cache.get(req.model, ctx.device)
+    dirs = _directions_for(req.recipe, model, ctx)
+    ctx.cancel.check()
+    t0 = time.perf_counter()
+    images = render_variations(model, req.recipe, dirs, ctx.cancel)
+    return ImagesResult(images, (time.perf_counter() - t0) * 1000, req)
+
+
 def compute_directions(req: ComputeDirections, ctx: JobContext) -> DirectionsInfo:
     model = ctx.cache.get(req.model, ctx.device)
     dirs = ctx.directions.get(model, req.k, ctx.progress, ctx.cancel)
@@ -227,6 +264,8 @@ HANDLERS: dict[type, Callable[[Any, JobContext], Any]] = {
     ComputeDirections: compute_directions,
     GenerateGrid: generate_grid,
     RenderMorph: render_morph,
+    RenderMix: mix,
+    RenderVariations: variations,
     RenderDirectionStrip: render_direction_strip,
     ScanFolder: scan,
     PublishRun: publish,

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from studio.pipelines.mix import MixRecipe
 from studio.pipelines.render import Recipe
+from studio.pipelines.variations import VariationRecipe
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,29 @@ class RenderLatent(Recipe):
     @staticmethod
     def of(recipe: Recipe) -> RenderLatent:
         return RenderLatent(**{f.name: getattr(recipe, f.name) for f in fields(Recipe)})
+
+
+@dataclass(frozen=True)
+class RenderMix:
+    """One crossbred child: a mix of parent recipes by per-layer (or per-code) weights."""
+
+    recipe: MixRecipe
+
+    @property
+    def model(self) -> str:
+        return self.recipe.model
+
+
+@dataclass(frozen=True)
+class RenderVariations:
+    """Every child of ``recipe``'s batch of variations, decoded in one call (its
+    ``index`` only names the child a kept one came from)."""
+
+    recipe: VariationRecipe
+
+    @property
+    def model(self) -> str:
+        return self.recipe.model
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,9 @@ from studio.pipelines.directions import Directions
 from studio.pipelines.sample import GenerateRequest, class_labels, generate_images, to_uint8
 
 RECIPE_VERSION = 1
+# Plain image recipes have no "kind" (or this one); later kinds ("mix", "variation")
+# are versioned from 2 and read by studio.pipelines.mix.recipe_from_dict.
+IMAGE_KIND = "image"
 # The window's limits (its truncation and direction sliders): a recipe asking for more
 # is refused when rendered, as NaN or 1e300 would only give a black image.
 TRUNCATION_RANGE = (0.0, 2.0)
@@ -74,6 +77,11 @@ class Recipe:
         inconsistent grid. Ranges a value may be clamped to are left to :meth:`check`."""
         if not isinstance(d, dict):
             raise RecipeError("The recipe is not valid: it is not a JSON object.")
+        kind = d.get("kind")
+        if kind is not None and kind != IMAGE_KIND:
+            # A mix, a variation… has its own class (studio.pipelines.mix.recipe_from_dict
+            # reads every kind); read as a plain recipe it would silently be another image.
+            raise RecipeError(f"This is a recipe of kind {str(kind)[:40]!r}, not a plain image's.")
         try:
             if "model" not in d:
                 raise ValueError("it names no model")
