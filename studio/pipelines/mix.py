@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 MIX_KIND = "mix"
 MIX_VERSION = 2  # recipes of a kind: version 2 onwards (plain ones are version 1)
 MAX_PARENTS = 16
+# Recipes one mix or variation may be made of, nested ones included: each is a pass of
+# the mapping network, so a recipe (bounded only in bytes) stays a small amount of work.
+MAX_PARTS = 64
 MAX_WEIGHT = 1e6  # weights are relative; far larger only overflows the sum
 BANDS = ("coarse", "middle", "fine")
 
@@ -182,8 +185,26 @@ class MixRecipe:
                 raise RecipeError(
                     f"Every parent's weight is 0 at layer {layer}; give one parent a weight there."
                 )
+        check_parts(self)
         for parent in self.parents:
             parent.check()
+
+
+def count_parts(recipe: AnyRecipe) -> int:
+    """How many recipes ``recipe`` is made of, itself and every nested one."""
+    if isinstance(recipe, MixRecipe):
+        return 1 + sum(count_parts(p) for p in recipe.parents)
+    parent = getattr(recipe, "parent", None)
+    return 1 + (count_parts(parent) if parent is not None else 0)
+
+
+def check_parts(recipe: AnyRecipe) -> None:
+    """Refuse a recipe made of more than :data:`MAX_PARTS` recipes."""
+    parts = count_parts(recipe)
+    if parts > MAX_PARTS:
+        raise RecipeError(
+            f"The recipe is not valid: it is made of {parts} recipes (at most {MAX_PARTS})."
+        )
 
 
 def recipe_from_dict(d: Any) -> AnyRecipe:

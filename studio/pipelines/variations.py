@@ -19,7 +19,7 @@ from studio.imaging.recipe_read import RecipeError
 from studio.models.checkpoint import LoadedModel
 from studio.pipelines.cancel import CancelToken
 from studio.pipelines.directions import Directions
-from studio.pipelines.mix import AnyRecipe, latent_of, recipe_from_dict
+from studio.pipelines.mix import AnyRecipe, check_parts, latent_of, recipe_from_dict
 from studio.pipelines.render import MAX_LAYER, SEED_RANGE, decode_edited
 from studio.pipelines.sample import class_labels, to_uint8
 
@@ -103,6 +103,7 @@ class VariationRecipe:
                 f"The parent comes from {self.parent.model}, not {self.model}; "
                 "a variation keeps its parent's model."
             )
+        check_parts(self)
         self.parent.check()
 
 

@@ -121,3 +121,33 @@ def test_bad_input_is_one_line_and_writes_nothing(model_dir, odd_files, capsys, 
     assert needle in err
     assert err.count("\n") == 1
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("recipe", "needle"),
+    [
+        ({"kind": "mix", "model": "tiny-gan", "parents": [], "weights": []}, "2 to 16 parents"),
+        (
+            {
+                "kind": "mix",
+                "model": "tiny-gan",
+                "parents": [{"model": "tiny-gan"}, {"model": "tiny-vae"}],
+                "weights": [[1], [1]],
+            },
+            "different models",
+        ),
+        (
+            {"kind": "variation", "model": "tiny-gan", "parent": {"model": "tiny-gan"}},
+            "numbers are missing",
+        ),
+    ],
+)
+def test_render_refuses_a_malformed_mix_in_one_line(model_dir, tmp_path, capsys, recipe, needle):
+    from studio.imaging.metadata import save_image
+
+    source = tmp_path / "bad.png"
+    save_image(np.zeros((8, 8, 3), np.uint8), source, recipe=recipe)
+    assert main(["render", str(source), "--out", str(tmp_path / "r")]) == 1
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1
+    assert not (tmp_path / "r").exists()

@@ -168,3 +168,13 @@ def test_malformed_mix_recipes_are_refused(gan, change):
     d = {**_mix(gan, ((1.0,), (1.0,))).to_dict(), **change}
     with pytest.raises(RecipeError):
         recipe_from_dict(d)
+
+
+def test_a_recipe_of_too_many_parts_is_refused(gan):
+    # Within the byte limit a deep tree of mixes could ask for thousands of passes.
+    leaf = {"model": gan.name, "seed": 1}
+    tree = leaf
+    for _ in range(7):
+        tree = {"kind": "mix", "model": gan.name, "parents": [tree, tree], "weights": [[1], [1]]}
+    with pytest.raises(RecipeError, match="at most 64"):
+        recipe_from_dict(tree)
