@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QToolBar
 
-if TYPE_CHECKING:
-    from studio.ui.window import MainWindow
+from studio.ui.panel_context import PANELS_MENU, PanelContext
 
 
-def _action(window: MainWindow, text: str, name: str, keys: list[str], tip: str = "") -> QAction:
-    action = QAction(text, window)
-    action.setObjectName(name)
-    action.setShortcuts([QKeySequence(k) for k in keys])
-    if tip:
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
-    window.addAction(action)  # shortcuts work even when the menu bar is hidden
-    return action
-
-
-def build_actions(window: MainWindow) -> dict[str, QAction]:
-    """Create every action, put them in menus and the toolbar; returned by objectName."""
-    canvas, stack = window.canvas, window.controller.undo_stack
+def build_actions(ctx: PanelContext, random_seed: Callable[[], None]) -> dict[str, QAction]:
+    """Create the window's actions, menus (View ▸ Panels lists ``ctx.docks``) and
+    toolbar; returned by objectName (and kept in ``ctx.actions``). ``random_seed`` is
+    what Ctrl+R does."""
+    window, canvas, stack = ctx.window, ctx.canvas, ctx.undo_stack
     undo = stack.createUndoAction(window, "&Undo")
     undo.setObjectName("undoAction")
     undo.setShortcuts([QKeySequence(QKeySequence.StandardKey.Undo)])
@@ -34,27 +24,27 @@ def build_actions(window: MainWindow) -> dict[str, QAction]:
     for action, short in ((undo, "Undo"), (redo, "Redo")):
         action.setIconText(short)  # steady toolbar labels; the menu says what they undo
     window.addActions([undo, redo])
+    _action = ctx.add_action
 
     actions = {
         "undoAction": undo,
         "redoAction": redo,
-        "zoomInAction": _action(window, "Zoom &in", "zoomInAction", ["Ctrl+=", "Ctrl++"]),
-        "zoomOutAction": _action(window, "Zoom &out", "zoomOutAction", ["Ctrl+-"]),
-        "fitAction": _action(window, "&Fit to window", "fitAction", ["Ctrl+0"]),
-        "actualSizeAction": _action(window, "&Actual size", "actualSizeAction", ["Ctrl+1"]),
+        "zoomInAction": _action("Zoom &in", "zoomInAction", ["Ctrl+=", "Ctrl++"]),
+        "zoomOutAction": _action("Zoom &out", "zoomOutAction", ["Ctrl+-"]),
+        "fitAction": _action("&Fit to window", "fitAction", ["Ctrl+0"]),
+        "actualSizeAction": _action("&Actual size", "actualSizeAction", ["Ctrl+1"]),
         "randomSeedAction": _action(
-            window, "&Random seed", "randomSeedAction", ["Ctrl+R"], "Jump to a random seed"
+            "&Random seed", "randomSeedAction", ["Ctrl+R"], "Jump to a random seed"
         ),
         "resetSlidersAction": _action(
-            window,
             "Reset &sliders",
             "resetSlidersAction",
             ["Ctrl+Backspace"],
             "All direction sliders back to 0",
         ),
-        "quitAction": _action(window, "&Quit", "quitAction", ["Ctrl+Q"]),
+        "quitAction": _action("&Quit", "quitAction", ["Ctrl+Q"]),
     }
-    theme = _action(window, "&Dark theme", "themeToggle", ["Ctrl+Shift+T"], "Dark or light")
+    theme = _action("&Dark theme", "themeToggle", ["Ctrl+Shift+T"], "Dark or light")
     theme.setCheckable(True)
     actions["themeToggle"] = theme
     for name, short in (("fitAction", "Fit"), ("actualSizeAction", "1:1")):
@@ -64,8 +54,8 @@ def build_actions(window: MainWindow) -> dict[str, QAction]:
     actions["zoomOutAction"].triggered.connect(canvas.zoom_out)
     actions["fitAction"].triggered.connect(canvas.fit)
     actions["actualSizeAction"].triggered.connect(canvas.actual_size)
-    actions["randomSeedAction"].triggered.connect(window.latent_panel.random_seed)
-    actions["resetSlidersAction"].triggered.connect(window.controller.reset_edits)
+    actions["randomSeedAction"].triggered.connect(random_seed)
+    actions["resetSlidersAction"].triggered.connect(ctx.controller.reset_edits)
     actions["quitAction"].triggered.connect(window.close)
 
     bar = window.menuBar()
@@ -81,8 +71,8 @@ def build_actions(window: MainWindow) -> dict[str, QAction]:
     )
     view_menu.addSeparator()
     view_menu.addAction(theme)
-    panels = view_menu.addMenu("&Panels")
-    for dock in window.docks:
+    panels = view_menu.addMenu(PANELS_MENU)
+    for dock in ctx.docks:
         panels.addAction(dock.toggleViewAction())
 
     tools = QToolBar("Main", window)
@@ -96,4 +86,5 @@ def build_actions(window: MainWindow) -> dict[str, QAction]:
     tools.addSeparator()
     tools.addAction(actions["randomSeedAction"])
     window.addToolBar(tools)
+    ctx.actions.update(actions)
     return actions

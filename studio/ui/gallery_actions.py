@@ -1,7 +1,8 @@
 """The gallery in the window: keep, open, delete, favourite, tag, import and export.
 
-:func:`install_gallery` fills the window's ``galleryDock`` with a :class:`GalleryPanel`
-and adds the menu items, toolbar button and shortcuts. Deleting, favouriting, tagging
+:func:`install_gallery` fills the window's ``galleryDock`` (made through the
+:class:`PanelContext` if the window has none) with a :class:`GalleryPanel` and adds the
+menu items, toolbar button and shortcuts. Deleting, favouriting, tagging
 and opening are steps on the window's one undo stack.
 """
 
@@ -11,7 +12,6 @@ import logging
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QImage
@@ -29,10 +29,8 @@ from studio.ui.gallery_export import GalleryExports
 from studio.ui.gallery_menus import add_gallery_actions
 from studio.ui.gallery_model import GalleryListModel
 from studio.ui.gallery_panel import FileDrops, GalleryPanel, accept_file_drops
+from studio.ui.panel_context import PanelContext
 from studio.ui.persistence import read_bool
-
-if TYPE_CHECKING:
-    from studio.ui.window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -55,25 +53,26 @@ class GalleryActions(QObject):
     imported = Signal(list)
     problem = Signal(str)
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.controller = window.controller
+    def __init__(self, ctx: PanelContext) -> None:
+        super().__init__(ctx.window)
+        self.context = ctx
+        self.window = ctx.window
+        self.controller = ctx.controller
         self.root = gallery_dir()
         self.origin: int | None = None  # the item the current branch was opened from
         self._installed: set[str] = set()
         self._notes: dict[str, str] = {}
         self._expected_sha: tuple[str, str] | None = None
         self.gallery: Gallery | None = None
-        self.user_closed = read_bool(window.settings, CLOSED_KEY, False)
+        self.user_closed = read_bool(ctx.settings, CLOSED_KEY, False)
         self.loader = ThumbnailLoader(self.root, self)
         self.model = GalleryListModel(self.loader, self.note_for, self)
         self.panel = GalleryPanel(self.model)
-        self.exports = GalleryExports(self)
+        self.exports = GalleryExports(self, ctx, self)
         self.dock = self._dock()
-        self.actions = add_gallery_actions(window, self.panel.view)
+        self.actions = add_gallery_actions(ctx, self.panel.view)
         self.canvas_drops = FileDrops(self)
-        accept_file_drops(window.canvas.viewport(), self.canvas_drops)
+        accept_file_drops(ctx.canvas.viewport(), self.canvas_drops)
         self._open_gallery()
         self._connect()
         self.rescan_models()
@@ -83,12 +82,10 @@ class GalleryActions(QObject):
     # ------------------------------------------------------------------ building
 
     def _dock(self) -> QDockWidget:
-        dock = self.window.findChild(QDockWidget, "galleryDock")
+        dock = self.context.dock("galleryDock")
         if dock is None:  # the window no longer makes the place: make it here
-            dock = QDockWidget("Gallery", self.window)
-            dock.setObjectName("galleryDock")
-            self.window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-            dock.hide()
+            area = Qt.DockWidgetArea.BottomDockWidgetArea
+            return self.context.add_dock(self.panel, "galleryDock", "Gallery", area)
         dock.setWidget(self.panel)
         return dock
 
@@ -172,13 +169,13 @@ class GalleryActions(QObject):
     def report(self, text: str) -> None:
         """Say what went wrong, above the canvas and in the status bar."""
         log.warning("%s", text)
-        self.window.notice.show_error(text)
-        self.window.status.showMessage(text.splitlines()[0], 10000)
+        self.context.notice.show_error(text)
+        self.context.status.showMessage(text.splitlines()[0], 10000)
         self.problem.emit(text)
 
     def keep(self) -> Item | None:
         """Keep the image on the canvas with its full recipe; its thumbnail shows first."""
-        frame, shown = self.window.current_frame(), self.controller.shown_state
+        frame, shown = self.context.current_frame(), self.controller.shown_state
         if self.gallery is None:
             self.report("The gallery cannot be used, so nothing can be kept.")
             return None
@@ -197,7 +194,7 @@ class GalleryActions(QObject):
             self.report(str(exc))
             return None
         self._show_new([item])
-        self.window.status.showMessage(f"Kept image #{item.id}", 4000)
+        self.context.status.showMessage(f"Kept image #{item.id}", 4000)
         self.kept.emit(item)
         return item
 
@@ -323,7 +320,7 @@ class GalleryActions(QObject):
                 problems.append(f"{path.name}: {exc}")
         if items:
             self._show_new(items)
-            self.window.status.showMessage(f"Imported {plural(len(items), 'image')}", 4000)
+            self.context.status.showMessage(f"Imported {plural(len(items), 'image')}", 4000)
         if problems:
             self.report(
                 f"Could not import {len(problems)} of {plural(len(paths), 'file')}:\n"
@@ -407,7 +404,7 @@ class GalleryActions(QObject):
     def _set_closed(self, closed: bool) -> None:
         if closed != self.user_closed:
             self.user_closed = closed
-            self.window.settings.setValue(CLOSED_KEY, closed)
+            self.context.settings.setValue(CLOSED_KEY, closed)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Stop the thumbnail thread when the window closes; remember that the person
@@ -419,6 +416,6 @@ class GalleryActions(QObject):
         return False
 
 
-def install_gallery(window: MainWindow) -> GalleryActions:
-    """Put the gallery in ``window`` (its ``galleryDock``, File menu and toolbar)."""
-    return GalleryActions(window)
+def install_gallery(ctx: PanelContext) -> GalleryActions:
+    """Put the gallery in the window (its ``galleryDock``, File menu and toolbar)."""
+    return GalleryActions(ctx)

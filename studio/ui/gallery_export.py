@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog
 
 from studio.app.tasks import Task
-from studio.gallery import Item
+from studio.gallery import Gallery, Item
 from studio.gallery.recipes import export_job, sheet_caption
 from studio.imaging.decode import ImageError
 from studio.imaging.export import ExportError, ExportJob, counted
@@ -28,13 +28,24 @@ from studio.ui.export_dialog import (
     settle_path,
     start_export,
 )
+from studio.ui.gallery_panel import GalleryPanel
 from studio.ui.morph_dialog import MorphDialog, morph_recipes, suggested_morph_path
-
-if TYPE_CHECKING:
-    from studio.ui.gallery_actions import GalleryActions
-
+from studio.ui.panel_context import PanelContext
 
 caption = sheet_caption  # model and seed, or the imported file's name
+
+
+class GallerySource(Protocol):
+    """What exporting needs of the gallery in the window (``GalleryActions`` is one)."""
+
+    gallery: Gallery | None
+    panel: GalleryPanel
+
+    def report(self, text: str) -> None:
+        """Say what went wrong, in one plain line."""
+
+    def note_for(self, model: str) -> str:
+        """Why images of ``model`` cannot be opened here ("" when they can)."""
 
 
 class GalleryExports(QObject):
@@ -44,14 +55,13 @@ class GalleryExports(QObject):
     sheetSaved = Signal(object)
     morphSaved = Signal(object)
 
-    def __init__(self, actions: GalleryActions) -> None:
-        super().__init__(actions)
+    def __init__(
+        self, actions: GallerySource, ctx: PanelContext, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
         self.actions = actions
+        self.context = ctx
         self.morph: MorphDialog | None = None
-
-    @property
-    def _window(self):  # noqa: ANN202 - the MainWindow, typed loosely to avoid a cycle
-        return self.actions.window
 
     def _items(self, ids: Sequence[int]) -> list[tuple[Item, np.ndarray]]:
         gallery = self.actions.gallery
@@ -66,11 +76,11 @@ class GalleryExports(QObject):
 
     def current_job(self) -> ExportJob | None:
         """The canvas image with the recipe of what it shows (None before a frame)."""
-        frame = self._window.current_frame()
-        shown = self._window.controller.shown_state
+        frame = self.context.current_frame()
+        shown = self.context.controller.shown_state
         if frame is None or shown is None:
             return None
-        info = self._window.controller.model_info
+        info = self.context.controller.model_info
         sha = info.sha256 if info is not None and info.name == shown.model else ""
         recipe = {**shown.to_request().to_dict(), "model_sha256": sha}
         fields = {"model": shown.model, "seed": shown.seed, "id": "", "title": ""}
@@ -81,11 +91,11 @@ class GalleryExports(QObject):
     def export_dialog(self) -> None:
         """File ▸ Export…: ask, then export the selection or the canvas."""
         ids = self.actions.panel.selected_ids()
-        has_current = self._window.current_frame() is not None
+        has_current = self.context.current_frame() is not None
         if not ids and not has_current:
             self.actions.report("There is nothing to export yet.")
             return
-        dialog = ExportDialog(self._window, len(ids), has_current, self._window.settings)
+        dialog = ExportDialog(self.context.window, len(ids), has_current, self.context.settings)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             options = dialog.options()
             self.export(options, ids if options.selection else None)
@@ -101,7 +111,7 @@ class GalleryExports(QObject):
                 jobs = [job]
             else:
                 jobs = [export_job(item, image) for item, image in self._items(ids)]
-            task = start_export(self._window, jobs, options)
+            task = start_export(self.context.window, jobs, options)
         except ExportError as exc:
             self.actions.report(str(exc))
             return None
@@ -112,7 +122,7 @@ class GalleryExports(QObject):
 
     def _exported(self, paths: list[Path]) -> None:
         folder = paths[0].parent if paths else ""
-        self._window.status.showMessage(
+        self.context.status.showMessage(
             f"Exported {counted(len(paths), 'image')} to {folder}", 6000
         )
         self.exported.emit(paths)
@@ -133,12 +143,12 @@ class GalleryExports(QObject):
             self.actions.report("Select the gallery images to put on the contact sheet.")
             return None
         if path is None:
-            suggested = default_folder(self._window.settings) / "contact-sheet.png"
-            chosen = sheet_dialog.ask_sheet_options(self._window, suggested, len(ids))
+            suggested = default_folder(self.context.settings) / "contact-sheet.png"
+            chosen = sheet_dialog.ask_sheet_options(self.context.window, suggested, len(ids))
             if chosen is None:
                 return None
             path, scale, smooth = chosen.path, chosen.scale, chosen.smooth
-        path = settle_path(self._window, path.with_suffix(".png"))
+        path = settle_path(self.context.window, path.with_suffix(".png"))
         if path is None:
             return None
         try:
@@ -162,7 +172,7 @@ class GalleryExports(QObject):
         return task
 
     def _sheet_saved(self, path: Path) -> None:
-        self._window.status.showMessage(f"Wrote {path}", 6000)
+        self.context.status.showMessage(f"Wrote {path}", 6000)
         self.sheetSaved.emit(path)
 
     # ------------------------------------------------------------------ morph
@@ -181,8 +191,9 @@ class GalleryExports(QObject):
         if self.morph is not None:  # one morph dialog at a time
             self.morph.close()
             self.morph.deleteLater()
-        folder = default_folder(self._window.settings)
-        dialog = MorphDialog(self._window, recipes, suggested_morph_path(folder, recipes[0].model))
+        folder = default_folder(self.context.settings)
+        suggested = suggested_morph_path(folder, recipes[0].model)
+        dialog = MorphDialog(self.context.window, self.context.bridge, recipes, suggested)
         dialog.saved.connect(self.morphSaved.emit)
         dialog.problem.connect(self.actions.report)
         dialog.open()
@@ -193,10 +204,10 @@ class GalleryExports(QObject):
 
     def _run(self, task: Task, text: str) -> None:
         """Start ``task`` (connect to its ``done`` first) with progress in the status bar."""
-        status = self._window.status
+        status = self.context.status
         status.showMessage(text)
         status.set_busy(True)
         task.signals.progress.connect(status.set_progress)
         task.signals.failed.connect(self.actions.report)
-        task.signals.ended.connect(lambda: status.set_busy(self._window.bridge.busy))
+        task.signals.ended.connect(lambda: status.set_busy(self.context.bridge.busy))
         task.start()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -22,8 +22,10 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QWidget,
 )
 
+from studio.app.bridge import EngineBridge
 from studio.app.tasks import Task
 from studio.engine import JobEvent, RenderMorph
 from studio.gallery import Item
@@ -33,9 +35,6 @@ from studio.imaging.export import counted
 from studio.pipelines.render import Recipe
 from studio.ui.export_dialog import ask_save_path, scale_controls, settle_path
 from studio.ui.naming import named
-
-if TYPE_CHECKING:
-    from studio.ui.window import MainWindow
 
 MAX_FRAMES = 600
 
@@ -61,11 +60,17 @@ class MorphDialog(QDialog):
     saved = Signal(object)
     problem = Signal(str)
 
-    def __init__(self, window: MainWindow, recipes: Sequence[Recipe], suggested: Path) -> None:
-        super().__init__(window)
+    def __init__(
+        self,
+        parent: QWidget | None,
+        bridge: EngineBridge,
+        recipes: Sequence[Recipe],
+        suggested: Path,
+    ) -> None:
+        super().__init__(parent)
         self.setObjectName("morphDialog")
         self.setWindowTitle("Export morph")
-        self.studio = window
+        self.bridge = bridge
         self.recipes = tuple(recipes)
         self.job: int | None = None
         self.mode = named(QComboBox(), "morphMode")
@@ -129,8 +134,8 @@ class MorphDialog(QDialog):
         self.cancel_button.clicked.connect(self.cancel_or_close)
         self.browse.clicked.connect(self._choose)
         self.format.currentIndexChanged.connect(self._format_changed)
-        window.bridge.jobEvent.connect(self._event)
-        window.bridge.resultReady.connect(self._result)
+        bridge.jobEvent.connect(self._event)
+        bridge.resultReady.connect(self._result)
 
     # ------------------------------------------------------------------ actions
 
@@ -151,9 +156,9 @@ class MorphDialog(QDialog):
 
     def start(self) -> None:
         """Submit the morph on the render lane."""
-        if self.job is not None or self.studio.bridge.is_shut_down:
+        if self.job is not None or self.bridge.is_shut_down:
             return
-        self.job = self.studio.bridge.submit(self.request(), "render")
+        self.job = self.bridge.submit(self.request(), "render")
         self.render_button.setEnabled(False)
         self.cancel_button.setText("Cancel")
         self.progress.setValue(0)
@@ -162,7 +167,7 @@ class MorphDialog(QDialog):
     def cancel_or_close(self) -> None:
         """Cancel a running render, else close."""
         if self.job is not None:
-            self.studio.bridge.cancel(self.job)
+            self.bridge.cancel(self.job)
         else:
             self.reject()
 
@@ -229,7 +234,7 @@ class MorphDialog(QDialog):
     def done(self, result: int) -> None:
         """Closing cancels a render still running."""
         if self.job is not None:
-            self.studio.bridge.cancel(self.job)
+            self.bridge.cancel(self.job)
             self.job = None
         super().done(result)
 

@@ -5,14 +5,11 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings
 
 from studio.app.session import MAX_SEED, SessionState
-
-if TYPE_CHECKING:
-    from studio.ui.window import MainWindow
+from studio.ui.panel_context import PanelContext
 
 log = logging.getLogger(__name__)
 
@@ -68,21 +65,21 @@ def initial_state(
     return SessionState(model, seed=(seeds or {}).get(model, 0))
 
 
-def save_window(window: MainWindow) -> None:
-    """Write the session, layout, zoom and theme."""
-    s = window.settings
-    s.setValue(STATE_KEY, json.dumps(window.controller.state.to_dict()))
+def save_window(ctx: PanelContext, dark: bool) -> None:
+    """Write the session, layout (docks by objectName), zoom and theme."""
+    s, window = ctx.settings, ctx.window
+    s.setValue(STATE_KEY, json.dumps(ctx.controller.state.to_dict()))
     s.setValue("window/geometry", window.saveGeometry())
     s.setValue("window/state", window.saveState())
-    s.setValue("canvas/fit", window.canvas.fit_mode)
-    s.setValue("canvas/zoom", window.canvas.zoom)
-    s.setValue("ui/dark", window.dark_theme)
+    s.setValue("canvas/fit", ctx.canvas.fit_mode)
+    s.setValue("canvas/zoom", ctx.canvas.zoom)
+    s.setValue("ui/dark", dark)
     s.sync()
 
 
-def restore_window(window: MainWindow) -> bool:
+def restore_window(ctx: PanelContext) -> bool:
     """Restore layout and zoom; False when there was nothing saved (first start)."""
-    s = window.settings
+    s, window = ctx.settings, ctx.window
     geometry = s.value("window/geometry")
     if isinstance(geometry, QByteArray) and not geometry.isEmpty():
         window.restoreGeometry(geometry)
@@ -93,5 +90,5 @@ def restore_window(window: MainWindow) -> bool:
     else:
         found = False
     if not read_bool(s, "canvas/fit", True):
-        window.canvas.set_zoom(read_float(s, "canvas/zoom", 1.0))
+        ctx.canvas.set_zoom(read_float(s, "canvas/zoom", 1.0))
     return found

@@ -22,6 +22,7 @@ from studio.app.session import SessionState
 from studio.app.settings import open_settings
 from studio.engine import Engine
 from studio.engine.handlers import ModelInfo, RenderResult
+from studio.gallery import Item
 from studio.models.catalog import list_models, user_model_dir
 from studio.ui.actions import build_actions
 from studio.ui.canvas import CanvasView
@@ -30,6 +31,7 @@ from studio.ui.latent_panel import LatentPanel
 from studio.ui.model_picker import ModelPicker
 from studio.ui.naming import named
 from studio.ui.notice import NoticeBar
+from studio.ui.panel_context import PanelContext
 from studio.ui.persistence import (
     initial_state,
     read_bool,
@@ -44,10 +46,12 @@ from studio.ui.train_dock import install_train_panel
 log = logging.getLogger(__name__)
 
 BUSY_DELAY_MS = 400
+# Places for panels that fill them later (the gallery) or come with later issues.
+BOTTOM, RIGHT = Qt.DockWidgetArea.BottomDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
 LATER_PANELS = (
-    ("galleryDock", "Gallery", "Kept images will be listed here."),
-    ("styleDock", "Style", "Style transfer will live here."),
-    ("colorizationDock", "Colorization", "Colorizing line art will live here."),
+    ("galleryDock", "Gallery", "Kept images will be listed here.", BOTTOM),
+    ("styleDock", "Style", "Style transfer will live here.", RIGHT),
+    ("colorizationDock", "Colorization", "Colorizing line art will live here.", RIGHT),
 )
 
 
@@ -122,25 +126,41 @@ class MainWindow(QMainWindow):
         column.addWidget(self.canvas, 1)
         self.setCentralWidget(central)
 
-        self.model_picker = ModelPicker(self.controller, entries)
-        self.latent_panel = LatentPanel(self.controller, settings=self.settings)
-        self.docks: list[QDockWidget] = [self._controls_dock()]
-        self.docks += [self._later_dock(*panel) for panel in LATER_PANELS]
         self.status = StudioStatusBar()
         self.setStatusBar(self.status)
-        self.actions_by_name = build_actions(self)
-        self.train_panel = install_train_panel(self)
-        self.gallery = install_gallery(self)
+        # What every dock installer gets instead of this window (see panel_context.py).
+        self.context = PanelContext(
+            window=self,
+            bridge=self.bridge,
+            controller=self.controller,
+            canvas=self.canvas,
+            notice=self.notice,
+            status=self.status,
+            settings=self.settings,
+            keep=self.keep_image,
+        )
+        self.docks: list[QDockWidget] = self.context.docks
+        self.actions_by_name: dict[str, QAction] = self.context.actions
+        self.model_picker = ModelPicker(self.controller, entries)
+        self.latent_panel = LatentPanel(self.controller, settings=self.settings)
+        self._controls_dock()
+        for panel in LATER_PANELS:
+            self._later_dock(*panel)
+        build_actions(self.context, self.latent_panel.random_seed)
+        with QSignalBlocker(self.theme_action):  # panels read the theme as they install
+            self.theme_action.setChecked(self.dark_theme)
+        self.train_panel = install_train_panel(self.context)
+        self.train_panel.published.connect(self._model_published)
+        self.train_panel.openModel.connect(self.open_model)
+        self.gallery = install_gallery(self.context)
         self._busy_timer = QTimer(self, singleShot=True, interval=BUSY_DELAY_MS)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._wire()
 
-        if not restore_window(self):
+        if not restore_window(self.context):
             self.resize(1280, 820)
         self.gallery.show_at_start()
-        with QSignalBlocker(self.theme_action):
-            self.theme_action.setChecked(self.dark_theme)
         self.set_dark_theme(self.dark_theme)
         if not usable:
             self.notice.show_error(
@@ -153,37 +173,30 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ building
 
     def _controls_dock(self) -> QDockWidget:
-        dock = QDockWidget("Model and latent", self)
-        dock.setObjectName("controlsDock")
-        dock.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetMovable
-            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-        )
         body = named(QWidget(), "controlsBody")
         column = QVBoxLayout(body)
         column.setContentsMargins(8, 8, 8, 8)
         column.addWidget(self.model_picker)
         column.addWidget(self.latent_panel, 1)
-        dock.setWidget(PanelScroll(body))
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        return dock
+        features = (
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        return self.context.add_dock(
+            PanelScroll(body),
+            "controlsDock",
+            "Model and latent",
+            Qt.DockWidgetArea.RightDockWidgetArea,
+            hidden=False,
+            features=features,
+        )
 
-    def _later_dock(self, name: str, title: str, text: str) -> QDockWidget:
+    def _later_dock(self, name: str, title: str, text: str, area: Qt.DockWidgetArea) -> QDockWidget:
         """An empty, hidden place for a panel that comes later."""
-        dock = QDockWidget(title, self)
-        dock.setObjectName(name)
         label = QLabel(text)
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         label.setWordWrap(True)
-        dock.setWidget(label)
-        area = (
-            Qt.DockWidgetArea.BottomDockWidgetArea
-            if name == "galleryDock"
-            else Qt.DockWidgetArea.RightDockWidgetArea
-        )
-        self.addDockWidget(area, dock)
-        dock.hide()
-        return dock
+        return self.context.add_dock(label, name, title, area)
 
     def _wire(self) -> None:
         c, b = self.controller, self.bridge
@@ -211,7 +224,18 @@ class MainWindow(QMainWindow):
 
     def current_frame(self) -> np.ndarray | None:
         """A copy of the frame on the canvas (uint8 H×W×3), None before the first."""
-        return None if self.canvas.frame is None else self.canvas.frame.copy()
+        return self.context.current_frame()
+
+    def keep_image(self) -> Item | None:
+        """Keep the image on the canvas in the gallery (the panels' "keep" callback)."""
+        return self.gallery.keep()
+
+    def open_model(self, name: str) -> None:
+        """Show model ``name`` (one undo step, as picking it in the picker is)."""
+        combo = self.model_picker.combo
+        index = combo.findData(name)
+        if index >= 0:
+            combo.setCurrentIndex(index)
 
     def set_dark_theme(self, dark: bool) -> None:
         """Switch theme and remember it."""
@@ -226,6 +250,14 @@ class MainWindow(QMainWindow):
         self.canvas.set_image(result.image, stamp)
         self.notice.hide()
         self.frameShown.emit(self.canvas.frame)
+
+    def _model_published(self, name: str) -> None:
+        """A new model was written: list it in the picker (and wake a window that had none)."""
+        self.model_picker.refresh()
+        if self.model_picker.usable_names() and not self.latent_panel.isEnabled():
+            self.latent_panel.setEnabled(True)
+            self.notice.hide()
+        self.status.showMessage(f"New model {name} is in the model list.", 8000)
 
     def _model_ready(self, info: ModelInfo) -> None:
         self.status.set_device(info.device)
@@ -252,6 +284,6 @@ class MainWindow(QMainWindow):
         """Save the window, then cancel jobs and join the engine (within a second)."""
         if not self._closed:
             self._closed = True
-            save_window(self)
+            save_window(self.context, self.dark_theme)
             self.clean_shutdown = self.bridge.shutdown(1.0)
         super().closeEvent(event)
