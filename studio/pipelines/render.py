@@ -22,9 +22,9 @@ from studio.pipelines.directions import Directions
 from studio.pipelines.sample import GenerateRequest, class_labels, generate_images, to_uint8
 
 RECIPE_VERSION = 1
-# Plain image recipes have no "kind" (or this one); later kinds ("mix", "variation")
+# Plain image recipes have no "kind" (or one of these); later kinds ("mix", "variation")
 # are versioned from 2 and read by studio.pipelines.mix.recipe_from_dict.
-IMAGE_KIND = "image"
+IMAGE_KINDS = frozenset({"image", "latent"})
 # The window's limits (its truncation and direction sliders): a recipe asking for more
 # is refused when rendered, as NaN or 1e300 would only give a black image.
 TRUNCATION_RANGE = (0.0, 2.0)
@@ -78,7 +78,7 @@ class Recipe:
         if not isinstance(d, dict):
             raise RecipeError("The recipe is not valid: it is not a JSON object.")
         kind = d.get("kind")
-        if kind is not None and kind != IMAGE_KIND:
+        if kind is not None and kind not in IMAGE_KINDS:
             # A mix, a variation… has its own class (studio.pipelines.mix.recipe_from_dict
             # reads every kind); read as a plain recipe it would silently be another image.
             raise RecipeError(f"This is a recipe of kind {str(kind)[:40]!r}, not a plain image's.")
