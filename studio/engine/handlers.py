@@ -31,7 +31,7 @@ from studio.models.identity import model_sha256
 from studio.pipelines.cancel import CancelToken
 from studio.pipelines.directions import Directions, gan_directions, vae_directions
 from studio.pipelines.interpolate import interpolate_latents, render_frames
-from studio.pipelines.mix import AnyRecipe, edits_needed, render_mix
+from studio.pipelines.mix import AnyRecipe, edits_needed, latent_of, render_mix
 from studio.pipelines.render import decode_edited, edited_latent, render_recipe
 from studio.pipelines.sample import GenerateRequest, generate_images, to_uint8
 from studio.pipelines.variations import render_variations
@@ -236,9 +236,10 @@ def render_morph(req: RenderMorph, ctx: JobContext) -> list[np.ndarray]:
     model = ctx.cache.get(req.model, ctx.device)
     if any(r.model != req.model for r in req.recipes):
         raise ValueError("A morph runs between images of one model; these use several.")
-    need = max((len(r.edits) for r in req.recipes), default=0)
+    need = max((edits_needed(r) for r in req.recipes), default=0)
     dirs = ctx.directions.get(model, max(12, need), ctx.progress, ctx.cancel) if need else None
-    keys = [edited_latent(model, r, dirs) for r in req.recipes]
+    # Any kind of keyframe: a mix's or a variation's latent is a path point like any other.
+    keys = [latent_of(model, r, dirs) for r in req.recipes]
     path = interpolate_latents(keys, req.frames, req.mode, req.loop)  # type: ignore[arg-type]
     return render_frames(lambda x: decode_edited(model, x), path, 16, ctx.progress, ctx.cancel)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from studio.pipelines.mix import MixRecipe
+from studio.pipelines.mix import AnyRecipe, MixRecipe, recipe_from_dict
 from studio.pipelines.render import Recipe
 from studio.pipelines.variations import VariationRecipe
 
@@ -68,7 +68,7 @@ class RenderMorph:
     """Frames along a path through several recipes of one model."""
 
     model: str
-    recipes: tuple[Recipe, ...]
+    recipes: tuple[AnyRecipe, ...]  # plain ones, mixes, variations
     frames: int = 24
     mode: str = "linear"  # or "spherical"
     loop: str = "once"  # or "loop", "pingpong"
@@ -76,7 +76,7 @@ class RenderMorph:
     @staticmethod
     def of(recipes: list[dict[str, Any]], frames: int, mode: str, loop: str) -> RenderMorph:
         """A morph through recipe dicts (as kept); ValueError if one is malformed."""
-        keys = tuple(Recipe.from_dict(r) for r in recipes)
+        keys = tuple(recipe_from_dict(r) for r in recipes)
         return RenderMorph(keys[0].model, keys, frames, mode, loop)
 
 

@@ -32,3 +32,20 @@ def test_a_variations_request_gives_the_batch(engine, events) -> None:
     assert events.wait_done(job) == "failed"
     (failed,) = events.of(job, "failed")
     assert "no synthesis layers" in failed.error
+
+
+def test_a_morph_runs_through_a_mix(engine) -> None:
+    from studio.engine.requests import RenderMorph
+
+    info = engine.call(LoadModel("tiny-gan"))
+    mix = MixRecipe(
+        "tiny-gan",
+        (Recipe("tiny-gan", 1), Recipe("tiny-gan", 2)),
+        ((0.0,) * info.num_layers, (1.0,) * info.num_layers),
+    )
+    request = RenderMorph.of([Recipe("tiny-gan", 5).to_dict(), mix.to_dict()], 3, "linear", "once")
+    frames = engine.call(request, "render", TIMEOUT)
+    assert len(frames) == 3
+    # The last keyframe is the mix, which here is its second parent.
+    alone = engine.call(RenderLatent.of(Recipe("tiny-gan", 2)), "render", TIMEOUT).image
+    assert np.abs(frames[-1].astype(int) - alone.astype(int)).max() <= 2  # batched frames
