@@ -73,3 +73,13 @@ def add_gallery_actions(ctx: PanelContext, view: QListView) -> dict[str, QAction
         if button is not None:
             button.setObjectName("keepToolButton")
     return acts
+
+
+def add_context_action(view: QListView, text: str, name: str) -> QAction:
+    """An item of the gallery view's right-click menu (which lists the view's actions)."""
+    view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+    action = QAction(text, view)
+    action.setObjectName(name)
+    action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+    view.addAction(action)
+    return action

@@ -26,6 +26,7 @@ from studio.gallery import Item
 from studio.models.catalog import list_models, user_model_dir
 from studio.ui.actions import build_actions
 from studio.ui.canvas import CanvasView
+from studio.ui.creative import install_creative
 from studio.ui.gallery_actions import install_gallery
 from studio.ui.latent_panel import LatentPanel
 from studio.ui.model_picker import ModelPicker
@@ -153,6 +154,7 @@ class MainWindow(QMainWindow):
         self.train_panel.published.connect(self._model_published)
         self.train_panel.openModel.connect(self.open_model)
         self.gallery = install_gallery(self.context)
+        self.mix_panel, self.variations = install_creative(self.context, self.gallery)
         self._busy_timer = QTimer(self, singleShot=True, interval=BUSY_DELAY_MS)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
