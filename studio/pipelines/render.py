@@ -37,6 +37,8 @@ MAX_EDITS = 512  # direction sliders (no model has more directions than latent d
 MAX_LATENT = 4096  # numbers in an explicit latent
 MAX_LATENT_VALUE = 1e6  # a latent is about unit-sized; far larger overflows the network
 MAX_LAYER = 1024
+MAX_GENES = 64  # gene sliders on one image
+MAX_GENE_NAME = 64  # characters
 MAX_LABEL = 1_000_000
 SEED_RANGE = (-(2**63), 2**64)  # what seeded draws take (they use the low 64 bits)
 
@@ -56,9 +58,13 @@ class Recipe:
     # (count, batch, index): image ``index`` of a batched ``generate`` of ``count`` images
     # from ``seed``. Remade the same batched way, so the pixels match bit for bit.
     grid: tuple[int, int, int] | None = None
+    # Gene edits, applied after the PCA edits within the layer range: (name, vector,
+    # amount), the vector kept whole so the recipe remakes the image without the gene
+    # file. Optional: a recipe without genes reads, renders and writes as before.
+    genes: tuple[GeneEdit, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "version": RECIPE_VERSION,
             "model": self.model,
             "seed": self.seed,
@@ -69,6 +75,9 @@ class Recipe:
             "label": self.label,
             "grid": list(self.grid) if self.grid else None,
         }
+        if self.genes:  # only then: an older recipe's JSON form stays the same
+            d["genes"] = [g.to_dict() for g in self.genes]
+        return d
 
     @staticmethod
     def from_dict(d: dict[str, Any]) -> Recipe:
@@ -100,6 +109,7 @@ class Recipe:
                 latent=None if latent is None else _latent(latent),
                 label=None if label is None else _int(label, "label", 0, MAX_LABEL),
                 grid=_grid(d.get("grid")),
+                genes=_genes(d.get("genes")),
             )
         except (KeyError, TypeError, ValueError, IndexError, OverflowError) as exc:
             raise RecipeError(f"The recipe is not valid: {exc}.") from None
@@ -127,6 +137,58 @@ class Recipe:
                 _grid(self.grid)
             except (TypeError, ValueError) as exc:
                 raise RecipeError(f"The recipe is not valid: {exc}.") from None
+        for gene in self.genes:
+            if not -EDIT_LIMIT <= gene.amount <= EDIT_LIMIT:
+                raise RecipeError(
+                    f"The recipe is not valid: gene {gene.name[:MAX_GENE_NAME]!r} has an "
+                    f"amount of {gene.amount:g}, outside ±{EDIT_LIMIT:g} (the sliders' range)."
+                )
+
+
+@dataclass(frozen=True)
+class GeneEdit:
+    """One gene slider on an image: the gene's name, its direction (already scaled like
+    a PCA direction) and how far along it the image moves."""
+
+    name: str
+    vector: tuple[float, ...]
+    amount: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "vector": list(self.vector), "amount": self.amount}
+
+
+def gene_name(value: Any) -> str:
+    """A gene's name, checked: text of 1 to :data:`MAX_GENE_NAME` characters, without
+    control characters; ``ValueError`` otherwise."""
+    if not isinstance(value, str):
+        raise ValueError("a gene's name is not text")
+    name = value.strip()
+    if not 1 <= len(name) <= MAX_GENE_NAME:
+        raise ValueError(f"a gene's name must be 1 to {MAX_GENE_NAME} characters")
+    if any(not ch.isprintable() for ch in name):
+        raise ValueError("a gene's name holds control characters")
+    return name
+
+
+def _genes(value: Any) -> tuple[GeneEdit, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ValueError("its genes are not a list")
+    if len(value) > MAX_GENES:
+        raise ValueError(f"it has {len(value)} genes (at most {MAX_GENES})")
+    out = []
+    for item in value:
+        if not isinstance(item, dict):
+            raise ValueError("a gene is not an object")
+        vector = _latent(item.get("vector"))
+        out.append(
+            GeneEdit(
+                gene_name(item.get("name")), vector, _number(item.get("amount"), "gene amount")
+            )
+        )
+    return tuple(out)
 
 
 def _is_number(value: Any) -> bool:
@@ -196,6 +258,31 @@ def check_for_model(model: LoadedModel, recipe: Recipe) -> None:
         raise RecipeError(
             f"The recipe's latent has {len(recipe.latent)} numbers; {model.name} takes {size}."
         )
+    want = gene_size(model)
+    for gene in recipe.genes:
+        if len(gene.vector) != want:
+            raise RecipeError(
+                f"The gene {gene.name!r} has {len(gene.vector)} numbers; {model.name}'s "
+                f"{'w' if model.kind == 'gan' else 'z'} has {want}."
+            )
+
+
+def gene_size(model: LoadedModel) -> int:
+    """How many numbers a gene of ``model`` holds: w's size for a GAN, z's for a VAE."""
+    module: Any = model.module
+    if model.kind == "gan":
+        return int(module.cfg.w_dim)
+    return int(module.latent_size)
+
+
+def _gene_offset(recipe: Recipe) -> torch.Tensor | None:
+    """The sum of the recipe's gene moves, (D,), or None without genes."""
+    if not recipe.genes:
+        return None
+    total = np.zeros(len(recipe.genes[0].vector), dtype=np.float32)
+    for gene in recipe.genes:
+        total += np.float32(gene.amount) * np.asarray(gene.vector, dtype=np.float32)
+    return torch.from_numpy(total)
 
 
 def latent_for(
@@ -218,16 +305,22 @@ def edited_latent(
     offset = None
     if directions is not None and any(recipe.edits):
         offset = torch.from_numpy(directions.offset(recipe.edits))
+    genes = _gene_offset(recipe)
     if model.kind == "gan":
         w = module.map(z, recipe.truncation, class_labels(model, 1, recipe.label, recipe.seed))
         ws = w.unsqueeze(1).repeat(1, module.num_ws, 1)
         if offset is not None:
             lo, hi = recipe.layers or (0, int(module.num_ws))
             ws[:, lo:hi] += offset.to(ws.device)
+        if genes is not None:  # after the PCA edits, in the same layers
+            lo, hi = recipe.layers or (0, int(module.num_ws))
+            ws[:, lo:hi] += genes.to(ws.device)
         return ws
     z = module.truncate(z, recipe.truncation)
     if offset is not None:
         z = z + offset.to(z.device)
+    if genes is not None:
+        z = z + genes.to(z.device)
     return z
 
 
@@ -262,7 +355,7 @@ def render_recipe(
 ) -> np.ndarray:
     """uint8 (R, R, 3) remade from ``recipe``, the way it was first made (one batch of
     its grid at most: the recipe's bounds keep that small)."""
-    if recipe.grid is not None and not any(recipe.edits):
+    if recipe.grid is not None and not any(recipe.edits) and not recipe.genes:
         check_for_model(model, recipe)
         count, batch, index = recipe.grid
         start = index // batch * batch
