@@ -21,6 +21,7 @@ from studio.cli.gallery import (
     cmd_gallery_sheet,
     cmd_render,
 )
+from studio.cli.genes import add_gene_parsers
 from studio.cli.sample import cmd_generate, cmd_metrics, cmd_models
 from studio.cli.showcase import add_showcase_parser
 from studio.cli.train import cmd_data_emoji, cmd_data_scan, cmd_export, cmd_train
@@ -62,6 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--out", required=True, help="folder for the PNGs")
     g.add_argument("--grid", help="also write one contact-sheet image here")
     g.add_argument("--class", dest="class_name", help="class, for class-conditional models")
+    g.add_argument(
+        "--gene",
+        action="append",
+        metavar="FILE=AMOUNT",
+        help="move every image along a gene (from `gene make`) by AMOUNT slider units, "
+        "within ±3 (repeatable)",
+    )
     g.set_defaults(func=cmd_generate)
 
     d = sub.add_parser("data", help="prepare training data")
@@ -225,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_render)
     add_showcase_parser(sub)
     add_creative_parsers(sub)
+    add_gene_parsers(sub)
     return p
 
 

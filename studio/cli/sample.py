@@ -59,17 +59,20 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     model = load_model(args.model, args.device)  # a bad model leaves no empty folder behind
+    from studio.cli.genes import gene_edits
+
+    genes = gene_edits(getattr(args, "gene", None), model)  # a bad gene leaves no folder
     ensure_writable(out)
     label = class_index(model, args.class_name)
     req = GenerateRequest(args.count, args.seed, args.truncation, label=label)
-    images = generate_images(model, req)
+    images = list(generate_images(model, req))
     latents = model.module.sample_latents(args.count, args.seed).numpy()
     labels = class_labels(model, args.count, label, args.seed)
     sha = model_sha256(model.path)
     written: list[Path] = []
     for i, img in enumerate(images):
         # Image i is row i of the seed's draw: the recipe keeps that latent explicitly.
-        recipe = Recipe(
+        made = Recipe(
             model.name,
             args.seed,
             args.truncation,
@@ -77,7 +80,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
             # The class each image got, so its recipe names it even under "any class".
             label=None if labels is None else int(labels[i]),
             grid=(args.count, req.batch, i),
-        ).to_dict()
+        )
+        if genes:
+            # Gene edits are made the way render remakes them: one image from its latent.
+            from dataclasses import replace
+
+            from studio.pipelines.render import render_recipe
+
+            made = replace(made, genes=genes, grid=None)
+            img = images[i] = render_recipe(model, made)
+        recipe = made.to_dict()
         recipe.update(model_sha256=sha, index=i)
         path = out / f"{model.name}-{args.seed}-{i:04d}.png"
         try:
