@@ -230,10 +230,11 @@ def read_gene(data: bytes | str, size: int | None = None) -> Gene:
     values = np.asarray(vector, dtype=np.float64)
     if not np.isfinite(values).all() or np.abs(values).max() > MAX_LATENT_VALUE:
         raise GeneError("The gene file is not valid: its vector holds numbers far too large.")
-    if not values.any():
+    vector32 = values.astype(np.float32)
+    if not vector32.any():  # after the cast: 1e-50 is 0 in float32
         raise GeneError("The gene file is not valid: its vector is all zeros.")
     if size is not None and len(vector) != size:
         raise GeneError(
             f"The gene {name!r} has {len(vector)} numbers; the model's {space} has {size}."
         )
-    return Gene(name, model, sha, space, values.astype(np.float32))
+    return Gene(name, model, sha, space, vector32)

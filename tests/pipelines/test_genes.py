@@ -145,6 +145,7 @@ def test_a_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
         ({"vector": [1, "a"]}, "vector"),
         ({"vector": [1, True]}, "vector"),
         ({"vector": [0.0, 0.0]}, "zeros"),
+        ({"vector": [1e-50, 0.0]}, "zeros"),
         ({"vector": [1e300, 1.0]}, "too large"),
         ({"vector": [1.0] * 9}, "the model's w has 8"),
     ],
