@@ -58,6 +58,7 @@ class SessionState(Recipe):
             recipe.latent,
             recipe.label,
             recipe.grid,
+            recipe.genes,  # kept whole: opening an image with genes must not drop them
         )
 
 
@@ -69,6 +70,8 @@ def fresh_start(before: SessionState, after: SessionState) -> SessionState:
     carried = (after.latent, after.grid) == (before.latent, before.grid)
     if after.model != before.model and after.edits == before.edits:
         after = replace(after, edits=(0.0,) * len(after.edits))
+    if after.model != before.model and after.genes == before.genes:
+        after = replace(after, genes=())  # a gene is a direction of its own model only
     if after.model != before.model and carried and after.label == before.label:
         return replace(after, latent=None, label=None, grid=None)
     if after.seed != before.seed and carried:
