@@ -262,6 +262,13 @@ class SessionController(QObject):
 
     @Slot(object)
     def _on_event(self, event: JobEvent) -> None:
+        flying = self._in_flight
+        newer = event.lane == "preview" and flying is not None and event.job_id > flying
+        if newer and flying is not None and event.job_id not in self._frames:
+            # A panel's preview replaced ours (latest wins) and the bridge drops the
+            # stale "cancelled": without this the next moves would wait forever.
+            self._frames.pop(flying, None)
+            self._landed(flying)
         if event.kind not in ("failed", "cancelled"):
             return
         self._frames.pop(event.job_id, None)

@@ -169,6 +169,7 @@ class MixPanel(QWidget):
             return False
         self.parents.append(Parent(recipe, image.copy(), item_id))
         self._rebuild_rows()
+        self._enable()
         self.render_child()
         return True
 
@@ -289,8 +290,13 @@ class MixPanel(QWidget):
 
     @Slot(object)
     def _on_event(self, event: JobEvent) -> None:
+        mine = self._in_flight
         if event.kind in ("failed", "cancelled"):
             self._landed(event.job_id)
+        elif mine is not None and event.lane == "preview" and event.job_id > mine:
+            # Another preview replaced ours (latest wins); the bridge drops the stale
+            # "cancelled", so this newer event is all we hear of it.
+            self._in_flight = None
 
     def use_child(self) -> None:
         """Make the child the current picture, as one undo step."""

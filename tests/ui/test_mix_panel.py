@@ -109,3 +109,16 @@ def test_crossbreed_from_the_gallery_keeps_the_child_with_its_parents(
     item = kept.args[0]
     assert item.recipe["kind"] == "mix"
     assert sorted(item.parents) == sorted([a.id, b.id])
+
+
+def test_a_child_replacing_a_slider_preview_leaves_the_sliders_working(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    panel, _first, _second = two_parents(qtbot, window)
+    controller = window.controller
+    moved = controller.state.with_edit(0, 1.0)
+    controller.preview(moved)  # in flight on the preview lane…
+    with qtbot.waitSignal(panel.childReady, timeout=FRAME_TIMEOUT_MS):
+        panel.sliders[0][0].setValue(SLIDER_STEPS // 2)  # …replaced by a child
+    controller.preview(moved.with_edit(0, 2.0))  # the next move still renders
+    wait_for_frame(qtbot, window)
