@@ -60,6 +60,9 @@ class GalleryActions(QObject):
         self.controller = ctx.controller
         self.root = gallery_dir()
         self.origin: int | None = None  # the item the current branch was opened from
+        # A panel whose own picture may be on the canvas (an adopted child) keeps it
+        # with its own recipe: it returns the kept item, or None to keep as usual.
+        self.keep_first: Callable[[], Item | None] | None = None
         self._installed: set[str] = set()
         self._notes: dict[str, str] = {}
         self._expected_sha: tuple[str, str] | None = None
@@ -175,6 +178,10 @@ class GalleryActions(QObject):
 
     def keep(self) -> Item | None:
         """Keep the image on the canvas with its full recipe; its thumbnail shows first."""
+        if self.keep_first is not None and self.gallery is not None:
+            kept = self.keep_first()
+            if kept is not None:
+                return kept
         frame, shown = self.context.current_frame(), self.controller.shown_state
         if self.gallery is None:
             self.report("The gallery cannot be used, so nothing can be kept.")

@@ -41,6 +41,9 @@ def test_clicking_one_adopts_it_and_undo_restores(qtbot: QtBot, window: MainWind
     qtbot.mouseClick(panel.cells[3], Qt.MouseButton.LeftButton)
     assert stack.count() == steps + 1
     assert np.array_equal(window.current_frame(), panel.images[3])
+    kept = window.keep_image()  # Ctrl+K keeps the adopted child with its own recipe
+    assert kept is not None and kept.recipe is not None
+    assert kept.recipe["kind"] == "variation" and kept.recipe["index"] == 3
     stack.undo()
     qtbot.waitUntil(
         lambda: np.array_equal(window.current_frame(), before), timeout=FRAME_TIMEOUT_MS
