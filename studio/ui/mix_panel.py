@@ -79,6 +79,7 @@ class MixPanel(QWidget):
         self.child: tuple[MixRecipe, np.ndarray] | None = None
         self._in_flight: int | None = None
         self._dirty = False
+        self._layout: tuple[str, int] | None = None
         self._build()
         ctx.bridge.resultReady.connect(self._on_result)
         ctx.bridge.jobEvent.connect(self._on_event)
@@ -125,8 +126,16 @@ class MixPanel(QWidget):
         self.hint.setVisible(len(self.parents) < 2)
 
     def _kind(self) -> str:
-        info = self.ctx.controller.model_info
-        return info.kind if info is not None else "gan"
+        return self.layout_of[0]
+
+    @property
+    def layout_of(self) -> tuple[str, int]:
+        """The parents' model kind and layer count, as it was when the first came
+        (the window may have moved on to another model since)."""
+        if self._layout is None:
+            info = self.ctx.controller.model_info
+            return (info.kind, info.num_layers) if info is not None else ("gan", 0)
+        return self._layout
 
     def _rebuild_rows(self) -> None:
         while self.rows.count():
@@ -167,6 +176,9 @@ class MixPanel(QWidget):
         if len(self.parents) >= MAX_PARENTS:
             self._refuse(f"A mix has at most {MAX_PARENTS} parents.")
             return False
+        if not self.parents:
+            self._layout = None
+            self._layout = self.layout_of
         self.parents.append(Parent(recipe, image.copy(), item_id))
         self._rebuild_rows()
         self._enable()
@@ -219,6 +231,7 @@ class MixPanel(QWidget):
     def clear(self) -> None:
         """Forget every parent and the child."""
         self.parents = []
+        self._layout = None
         self.child = None
         self.child_label.clear()
         self._rebuild_rows()
@@ -233,10 +246,10 @@ class MixPanel(QWidget):
     def weights(self) -> tuple[tuple[float, ...], ...]:
         """Per-parent, per-layer weights from the sliders."""
         values = [[s.value() / SLIDER_STEPS for s in row] for row in self.sliders]
-        info = self.ctx.controller.model_info
-        if self._kind() == "gan" and info is not None:
+        kind, num_ws = self.layout_of
+        if kind == "gan":
             bands = {b: tuple(row[i] for row in values) for i, b in enumerate(BANDS)}
-            return band_weights(len(values), info.num_layers, bands)
+            return band_weights(len(values), num_ws, bands)
         return tuple((row[0],) for row in values)
 
     def recipe(self) -> MixRecipe | None:

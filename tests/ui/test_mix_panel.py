@@ -122,3 +122,20 @@ def test_a_child_replacing_a_slider_preview_leaves_the_sliders_working(
         panel.sliders[0][0].setValue(SLIDER_STEPS // 2)  # …replaced by a child
     controller.preview(moved.with_edit(0, 2.0))  # the next move still renders
     wait_for_frame(qtbot, window)
+
+
+def test_a_vae_mixes_with_one_weight_per_parent(qtbot: QtBot, window: MainWindow) -> None:
+    window.open_model("tiny-vae")
+    qtbot.waitUntil(
+        lambda: (
+            window.controller.model_info is not None
+            and window.controller.model_info.name == "tiny-vae"
+        ),
+        timeout=FRAME_TIMEOUT_MS,
+    )
+    panel, first, _second = two_parents(qtbot, window)
+    assert [len(row) for row in panel.sliders] == [1, 1]
+    panel.sliders[1][0].setValue(0)
+    wait_child(qtbot, panel, first)
+    recipe = panel.recipe()
+    assert recipe is not None and recipe.weights == ((1.0,), (0.0,))
