@@ -55,6 +55,13 @@ class AdoptCommand(QUndoCommand):
         self.adopted.recipe, self.adopted.image = self.recipe, self.image
         self.ctx.canvas.set_image(self.image)
         self.ctx.notice.hide()
+        # Said plainly until the session can hold a mix: the sliders and the seed still
+        # edit the picture the child came from (undo comes back to the child).
+        self.ctx.status.showMessage(
+            f"{self.text()}: keep it (Ctrl+K), crossbreed or vary it; the sliders and the "
+            "seed still edit the picture it came from.",
+            10000,
+        )
 
     def undo(self) -> None:
         """Show what was there before."""
