@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -170,23 +169,15 @@ def cmd_variations(args: argparse.Namespace) -> int:
 def render_kind(args: argparse.Namespace, raw: dict[str, Any]) -> int:
     """``latent-studio render`` for a mix or a variation: remade bit for bit with the
     recipe's model (or ``--model``), written beside the others as NAME-render.png."""
-    from studio.cli.gallery import _render_model
+    from studio.cli.gallery import render_model
     from studio.imaging.recipe_read import RecipeError
-    from studio.models.identity import model_sha256
     from studio.pipelines.mix import recipe_from_dict, render_any, with_model
 
     try:
         recipe = recipe_from_dict(raw)
     except (RecipeError, ValueError) as exc:
         raise CliError(f"{args.recipe}: {exc}") from None
-    path, name = _render_model(recipe.model, getattr(args, "model", None), raw)
-    sha = model_sha256(path)
-    want = raw.get("model_sha256")
-    if want and want != sha:
-        print(
-            f"warning: {name} differs from the model that made this image; the pixels may differ.",
-            file=sys.stderr,
-        )
+    path, name, sha = render_model(recipe.model, getattr(args, "model", None), raw)
     model = load_model(str(path), args.device)
     recipe = with_model(recipe, name)
     try:

@@ -238,7 +238,6 @@ def cmd_render(args: argparse.Namespace) -> int:
     from studio.engine import RenderLatent
     from studio.imaging.decode import ImageError, read_user_file
     from studio.imaging.metadata import read_recipe, save_image
-    from studio.models.identity import model_sha256
     from studio.pipelines.render import Recipe
 
     try:
@@ -255,14 +254,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         recipe.check()  # the window's limits and a bounded grid, before any work
     except (ImageError, ValueError) as exc:  # RecipeError is both
         raise CliError(f"{args.recipe}: {exc}") from None
-    path, name = _render_model(recipe.model, getattr(args, "model", None), raw)
-    sha = model_sha256(path)
-    want = raw.get("model_sha256")
-    if want and want != sha:
-        print(
-            f"warning: {name} differs from the model that made this image; the pixels may differ.",
-            file=sys.stderr,
-        )
+    path, name, sha = render_model(recipe.model, getattr(args, "model", None), raw)
     out = Path(args.out)
     ensure_writable(out)
     engine = make_engine(args.device)
@@ -274,17 +266,32 @@ def cmd_render(args: argparse.Namespace) -> int:
     target = out / (Path(args.recipe).stem + "-render.png")
     # The new image's recipe names the model that made it, and that model's file.
     made = {**raw, **replace(recipe, model=name).to_dict()}
-    if want:
+    if raw.get("model_sha256"):
         made["model_sha256"] = sha
     save_image(result.image, target, recipe=made)
     print(f"Wrote {target}")
     return 0
 
 
-def _render_model(wanted: str, given: str | None, raw: dict[str, Any]) -> tuple[Path, str]:
+def render_model(wanted: str, given: str | None, raw: dict[str, Any]) -> tuple[Path, str, str]:
     """The model file to render a recipe with, and its name: ``given`` (``--model``,
     a name or a file) or else the recipe's own model; one plain line when neither is
-    there, naming the model the recipe wants."""
+    there, naming the model the recipe wants; a warning when it is not the very model
+    that made the image. Returns the file, its name and its model sha256."""
+    from studio.models.identity import model_sha256
+
+    path, name = _find_render_model(wanted, given, raw)
+    sha = model_sha256(path)
+    want = raw.get("model_sha256")
+    if want and want != sha:
+        print(
+            f"warning: {name} differs from the model that made this image; the pixels may differ.",
+            file=sys.stderr,
+        )
+    return path, name, sha
+
+
+def _find_render_model(wanted: str, given: str | None, raw: dict[str, Any]) -> tuple[Path, str]:
     from studio.models.catalog import ModelNotFound, resolve_model
     from studio.models.checkpoint import CheckpointError, read_header
 
