@@ -13,17 +13,16 @@ import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from studio.app.session import SessionState
 
 
-def wait_for_state(window: object, state: SessionState, timeout_ms: int = 60_000) -> bool:
-    """Run the event loop until ``window`` shows ``state`` (False on timeout)."""
+def wait_for_state(window: Any, state: SessionState, timeout_ms: int = 60_000) -> bool:
+    """Run the event loop until ``window`` (the studio window: anything with its
+    ``controller``) shows ``state`` (False on timeout)."""
     from PySide6.QtCore import QEventLoop, QTimer
 
-    from studio.ui.window import MainWindow
-
-    assert isinstance(window, MainWindow)
     loop = QEventLoop()
     controller = window.controller
 

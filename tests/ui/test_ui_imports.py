@@ -15,9 +15,9 @@ import studio.ui
 
 UI = Path(studio.ui.__file__).parent
 PACKAGE = "studio.ui"
-# The package's create_main_window, the app's entry point and the screenshot tool
+# The package's create_main_window and the app's entry point
 # build the window; nothing else may know its class.
-MAY_IMPORT_WINDOW = {"studio.ui", "studio.ui.window", "studio.ui.main", "studio.ui.screenshot"}
+MAY_IMPORT_WINDOW = {"studio.ui", "studio.ui.window", "studio.ui.main"}
 
 
 def module_name(path: Path) -> str:
