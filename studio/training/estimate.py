@@ -64,6 +64,12 @@ class TrainingEstimate:
     def long(self) -> bool:
         return self.seconds > LONG_RUN_S
 
+    def for_steps(self, steps: int) -> TrainingEstimate:
+        """The same measured speed for a run of ``steps`` steps: the step count does not
+        change the speed, so the panel need not time the training again."""
+        seconds = steps * self.batch / max(self.images_per_s, 1e-9)
+        return dataclasses.replace(self, steps=steps, seconds=seconds)
+
 
 def measure(
     fields: dict[str, Any],

@@ -178,9 +178,9 @@ class TrainPanel(QWidget):
         self.open_button.clicked.connect(lambda: self.openModel.emit(self._publish_name))
         self._refresh.timeout.connect(self.progress.refresh)
         self._estimate_timer.timeout.connect(self.measure_speed)
+        self.settings.steps.valueChanged.connect(self._steps_changed)
         for signal in (
             self.settings.changed,
-            self.settings.steps.valueChanged,
             self.settings.batch.valueChanged,
             self.settings.gan_size.currentIndexChanged,
             self.settings.resolution.currentIndexChanged,
@@ -329,15 +329,27 @@ class TrainPanel(QWidget):
             self.estimate_view.say(f"Could not measure the training speed: {ev.error}")
             return
         self.estimate = ev.payload
+        self._show_estimate()
+
+    def _show_estimate(self) -> None:
+        assert self.estimate is not None
         choice = self.settings.choice()
         tune = self.settings.fine_tune_choice()
         new_gan = choice.kind == "gan" and not choice.base
         self.estimate_view.show_estimate(
-            ev.payload,
+            self.estimate,
             self._device(),
             tune.base if tune is not None and not choice.base else None,
             new_gan and self.settings.gan_size.currentIndex() > 0,
         )
+
+    def _steps_changed(self, steps: int) -> None:
+        """A new step count rescales the measured speed; only other settings re-time it."""
+        if self.estimate is None or self._estimate_job is not None:
+            self._estimate_later()
+            return
+        self.estimate = self.estimate.for_steps(steps)
+        self._show_estimate()
 
     def _estimate_later(self, *_args: object) -> None:
         self.estimate = None

@@ -60,3 +60,20 @@ def test_the_estimate_shows_before_start_and_offers_faster_choices(
     assert tune.isVisibleTo(panel) and "tiny-gan" in tune.text()
     tune.click()
     assert panel.settings.choice().base == "tiny-gan"
+
+
+def test_a_new_step_count_rescales_the_estimate_without_timing_again(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    panel = open_panel(window)
+    scan(qtbot, panel, make_shapes_folder(tmp_path / "shapes", count=12, size=32))
+    set_tiny(panel, "New GAN", 10)
+    qtbot.waitUntil(lambda: panel.estimate is not None, timeout=TIMEOUT_MS)
+    first = panel.estimate
+    panel.settings.steps.setValue(40)
+    assert not panel._estimate_timer.isActive()  # no new timing is on its way
+    qtbot.wait(800)  # past the panel's debounce
+    assert panel._estimate_job is None and panel.estimate is not first
+    assert panel.estimate.steps == 40 and panel.estimate.images_per_s == first.images_per_s
+    assert abs(panel.estimate.seconds - 4 * first.seconds) < 1e-6 * first.seconds
+    assert "40 steps" in panel.estimate_view.label.text()
