@@ -107,6 +107,38 @@ def _train_config(args: argparse.Namespace) -> Any:
     )
 
 
+class _StopOnCtrlC:
+    """The first Ctrl+C asks the training loop to stop after the step it is in, so the
+    step is saved; a second one interrupts at once (the last checkpoint is kept)."""
+
+    def __init__(self) -> None:
+        self.stopped = False
+        self._before: Any = None
+
+    def requested(self) -> bool:
+        return self.stopped
+
+    def _handle(self, _signum: int, _frame: Any) -> None:
+        if self.stopped:
+            raise KeyboardInterrupt
+        self.stopped = True
+        print("\nStopping after this step (Ctrl+C again to stop at once)…", file=sys.stderr)
+
+    def __enter__(self) -> _StopOnCtrlC:
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            self._before = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        import signal
+
+        if self._before is not None:
+            signal.signal(signal.SIGINT, self._before)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from studio.training.dataset import DatasetError
     from studio.training.run import Run, RunError
@@ -132,23 +164,34 @@ def cmd_train(args: argparse.Namespace) -> int:
             run.write_config(saved)
         if args.nproc > 1:
             return _train_processes(args)
-        for report in run_training(run, resume=args.resume):
-            if report.notice:
-                print(report.notice, file=sys.stderr)
-            if bar is None:
-                bar = progress_bar(f"train {run.read_config().kind}", report.total)
-                bar.update(report.step - 1)
-            bar.update(1)
-            shown = {k: f"{v:.3g}" for k, v in report.losses.items() if k != "d_real_sign"}
-            shown["img/s"] = f"{report.images_per_s:.1f}"
-            bar.set_postfix(shown, refresh=False)
-            if report.warning:
-                bar.write(f"warning: {report.warning}")
-            if report.metrics:
-                bar.write(
-                    f"step {report.step}: "
-                    + ", ".join(f"{k}={v}" for k, v in report.metrics.items())
-                )
+        stop, step = _StopOnCtrlC(), 0
+        with stop:
+            for report in run_training(run, resume=args.resume, cancel=stop.requested):
+                step = report.step
+                if report.notice:
+                    print(report.notice, file=sys.stderr)
+                if bar is None:
+                    bar = progress_bar(f"train {run.read_config().kind}", report.total)
+                    bar.update(report.step - 1)
+                bar.update(1)
+                shown = {k: f"{v:.3g}" for k, v in report.losses.items() if k != "d_real_sign"}
+                shown["img/s"] = f"{report.images_per_s:.1f}"
+                bar.set_postfix(shown, refresh=False)
+                if report.warning:
+                    bar.write(f"warning: {report.warning}")
+                if report.metrics:
+                    bar.write(
+                        f"step {report.step}: "
+                        + ", ".join(f"{k}={v}" for k, v in report.metrics.items())
+                    )
+        if stop.stopped:
+            if bar is not None:
+                bar.close()
+            print(
+                f"\nStopped at step {step:,} and saved it there. Continue with --resume.",
+                file=sys.stderr,
+            )
+            return EXIT_STOPPED
     except (RunError, DatasetError, ValueError) as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:  # a log line or preview on a full disk; checkpoints say more
